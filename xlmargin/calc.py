@@ -1,0 +1,270 @@
+"""The calculator's math: pure functions over numbers, no I/O and no heavy imports.
+
+Formulas (the article's, generalised; defaults reproduce its "realistic" example):
+
+    k             = interactions_per_day * days * context_multiplier * (1 + retry_rate)
+                    * power_user_multiplier
+    input_tokens  = (input_tokens_per_interaction + system_prompt_tokens) * k
+    output_tokens = output_tokens_per_interaction * k
+    api_cost      = (input_tokens * blended_input_price + output_tokens * output_price) / 1e6
+                    * (1 + embeddings_overhead)
+    ft_cost(n)    = (base_monthly + per_client * n) * (1 + buffer)
+
+The ``_kernel`` functions use only arithmetic operators so that the same code computes one client
+from floats and a whole column from numpy arrays (see ``columns.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from xlmargin.errors import InputError
+
+MTOK = 1_000_000.0
+
+# The article's defaults (section 1, "Let's recalculate with multipliers").
+SYSTEM_PROMPT_TOKENS = 1000.0
+CONTEXT_MULTIPLIER = 2.5
+RETRY_RATE = 0.05
+POWER_USER_MULTIPLIER = 1.15
+DAYS_PER_MONTH = 30.0
+CACHED_INPUT_SHARE = 0.0
+EMBEDDINGS_OVERHEAD = 0.0
+
+# The article's self-hosted side (section 2): 3 seats * $14.50 + $80 GPU VPS + $10 misc.
+SEATS = 3
+SEAT_USD = 14.50
+GPU_SERVER_USD = 80.0
+OTHER_FIXED_USD = 10.0
+BASE_MONTHLY_USD = SEATS * SEAT_USD + GPU_SERVER_USD + OTHER_FIXED_USD  # 133.50
+PER_CLIENT_USD = 5.0
+BUFFER = 0.0
+
+
+def number(where: str, value: Any, *, minimum: float = 0.0, above: bool = False,
+           maximum: float | None = None, whole: bool = False) -> float:
+    """Check that ``value`` is a finite number in range and return it as a float.
+
+    ``above`` makes the minimum exclusive. The message names ``where`` (an argument, field or cell).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = "blank" if value is None or value == "" else repr(value)
+        raise InputError(where, f"expected a number, got {shown}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise InputError(where, f"expected a finite number, got {value!r}")
+    if above and x <= minimum:
+        raise InputError(where, f"must be greater than {minimum:g}, got {x:g}")
+    if not above and x < minimum:
+        raise InputError(where, f"must be at least {minimum:g}, got {x:g}")
+    if maximum is not None and x > maximum:
+        raise InputError(where, f"must be at most {maximum:g}, got {x:g}")
+    if whole and not x.is_integer():
+        raise InputError(where, f"must be a whole number, got {x:g}")
+    return x
+
+
+# Bounds for each multiplier, shared by the scalar checks here and the column checks.
+MULTIPLIER_BOUNDS: dict[str, dict[str, Any]] = {
+    "system_prompt_tokens": {"minimum": 0.0},
+    "context_multiplier": {"minimum": 1.0},
+    "retry_rate": {"minimum": 0.0, "maximum": 1.0},
+    "power_user_multiplier": {"minimum": 1.0},
+    "days": {"minimum": 0.0, "above": True, "maximum": 31.0},
+    "cached_input_share": {"minimum": 0.0, "maximum": 1.0},
+    "embeddings_overhead": {"minimum": 0.0, "maximum": 1.0},
+}
+
+
+def api_cost_kernel(input_tokens: Any, output_tokens: Any, interactions_per_day: Any,
+                    input_usd_per_mtok: Any, output_usd_per_mtok: Any,
+                    cache_read_usd_per_mtok: Any, system_prompt_tokens: Any,
+                    context_multiplier: Any, retry_rate: Any, power_user_multiplier: Any,
+                    days: Any, cached_input_share: Any, embeddings_overhead: Any) -> tuple[Any, ...]:
+    """The formula on validated inputs, on floats and numpy arrays alike.
+
+    Returns (input_tokens_per_month, output_tokens_per_month, input_usd, output_usd,
+    embeddings_usd, monthly_usd).
+    """
+    k = (interactions_per_day * days * context_multiplier * (1 + retry_rate)
+         * power_user_multiplier)
+    input_per_month = (input_tokens + system_prompt_tokens) * k
+    output_per_month = output_tokens * k
+    input_price = ((1 - cached_input_share) * input_usd_per_mtok
+                   + cached_input_share * cache_read_usd_per_mtok)
+    input_usd = input_per_month * input_price / MTOK
+    output_usd = output_per_month * output_usd_per_mtok / MTOK
+    embeddings_usd = (input_usd + output_usd) * embeddings_overhead
+    return (input_per_month, output_per_month, input_usd, output_usd, embeddings_usd,
+            input_usd + output_usd + embeddings_usd)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCost:
+    """One client's month on a per-token API."""
+
+    monthly_usd: float
+    input_tokens_per_month: float
+    output_tokens_per_month: float
+    input_usd: float
+    output_usd: float
+    embeddings_usd: float
+
+
+def api_cost_breakdown(input_tokens: float, output_tokens: float, interactions_per_day: float,
+                       input_usd_per_mtok: float, output_usd_per_mtok: float, *,
+                       cache_read_usd_per_mtok: float | None = None,
+                       system_prompt_tokens: float = SYSTEM_PROMPT_TOKENS,
+                       context_multiplier: float = CONTEXT_MULTIPLIER,
+                       retry_rate: float = RETRY_RATE,
+                       power_user_multiplier: float = POWER_USER_MULTIPLIER,
+                       days: float = DAYS_PER_MONTH,
+                       cached_input_share: float = CACHED_INPUT_SHARE,
+                       embeddings_overhead: float = EMBEDDINGS_OVERHEAD) -> ApiCost:
+    """Monthly API cost of one client with tokens and the input/output split."""
+    number("input_tokens", input_tokens)
+    number("output_tokens", output_tokens)
+    number("interactions_per_day", interactions_per_day)
+    number("input_usd_per_mtok", input_usd_per_mtok)
+    number("output_usd_per_mtok", output_usd_per_mtok)
+    if cache_read_usd_per_mtok is None:
+        cache_read_usd_per_mtok = input_usd_per_mtok
+    number("cache_read_usd_per_mtok", cache_read_usd_per_mtok)
+    multipliers = {
+        "system_prompt_tokens": system_prompt_tokens,
+        "context_multiplier": context_multiplier,
+        "retry_rate": retry_rate,
+        "power_user_multiplier": power_user_multiplier,
+        "days": days,
+        "cached_input_share": cached_input_share,
+        "embeddings_overhead": embeddings_overhead,
+    }
+    for name, value in multipliers.items():
+        number(name, value, **MULTIPLIER_BOUNDS[name])
+    parts = api_cost_kernel(input_tokens, output_tokens, interactions_per_day,
+                            input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok,
+                            system_prompt_tokens, context_multiplier, retry_rate,
+                            power_user_multiplier, days, cached_input_share, embeddings_overhead)
+    input_per_month, output_per_month, input_usd, output_usd, embeddings_usd, total = parts
+    return ApiCost(
+        monthly_usd=total,
+        input_tokens_per_month=input_per_month,
+        output_tokens_per_month=output_per_month,
+        input_usd=input_usd,
+        output_usd=output_usd,
+        embeddings_usd=embeddings_usd,
+    )
+
+
+def api_cost(input_tokens: float, output_tokens: float, interactions_per_day: float,
+             input_usd_per_mtok: float, output_usd_per_mtok: float, **multipliers: float) -> float:
+    """Monthly API cost in USD of one client (see the module docstring for the formula)."""
+    return api_cost_breakdown(input_tokens, output_tokens, interactions_per_day,
+                              input_usd_per_mtok, output_usd_per_mtok, **multipliers).monthly_usd
+
+
+def base_monthly(seats: float = SEATS, seat_usd: float = SEAT_USD,
+                 gpu_server_usd: float = GPU_SERVER_USD,
+                 other_fixed_usd: float = OTHER_FIXED_USD) -> float:
+    """Fixed monthly cost of self-hosting: platform seats, the GPU server and the rest."""
+    number("seats", seats, whole=True)
+    number("seat_usd", seat_usd)
+    number("gpu_server_usd", gpu_server_usd)
+    number("other_fixed_usd", other_fixed_usd)
+    return seats * seat_usd + gpu_server_usd + other_fixed_usd
+
+
+def _check_infra(base_monthly_usd: float, per_client_usd: float, buffer: float) -> None:
+    number("base_monthly", base_monthly_usd)
+    number("per_client", per_client_usd)
+    number("buffer", buffer)
+
+
+def ft_cost(clients: float, base_monthly_usd: float = BASE_MONTHLY_USD,
+            per_client_usd: float = PER_CLIENT_USD, buffer: float = BUFFER) -> float:
+    """Monthly cost of self-hosted fine-tuned models for ``clients`` clients."""
+    number("clients", clients, whole=True)
+    _check_infra(base_monthly_usd, per_client_usd, buffer)
+    return (base_monthly_usd + per_client_usd * clients) * (1 + buffer)
+
+
+def crossover(api_cost_per_client: float, base_monthly_usd: float = BASE_MONTHLY_USD,
+              per_client_usd: float = PER_CLIENT_USD, buffer: float = BUFFER) -> int | None:
+    """The smallest client count n >= 1 where ft_cost(n) < n * api_cost_per_client.
+
+    None when it never happens: each client's API cost does not exceed the self-hosted marginal
+    cost per_client * (1 + buffer), so the API line never overtakes the self-hosted one.
+    """
+    number("api_cost_per_client", api_cost_per_client)
+    _check_infra(base_monthly_usd, per_client_usd, buffer)
+    marginal = api_cost_per_client - per_client_usd * (1 + buffer)
+    if marginal <= 0:
+        return None
+
+    def self_hosting_cheaper(n: int) -> bool:
+        return (base_monthly_usd + per_client_usd * n) * (1 + buffer) < n * api_cost_per_client
+
+    # n > fixed / marginal, solved in closed form, then nudged against float rounding.
+    n = max(1, math.floor(base_monthly_usd * (1 + buffer) / marginal) + 1)
+    while n > 1 and self_hosting_cheaper(n - 1):
+        n -= 1
+    while not self_hosting_cheaper(n):
+        n += 1
+    return n
+
+
+def margin(revenue: float, cogs: float) -> float:
+    """Gross margin as a fraction: (revenue - cogs) / revenue."""
+    number("revenue", revenue, above=True)
+    number("cogs", cogs)
+    return (revenue - cogs) / revenue
+
+
+def price_for_margin(cogs: float, target_margin: float) -> float:
+    """The monthly revenue (retainer) at which ``cogs`` leaves ``target_margin``."""
+    number("cogs", cogs)
+    if isinstance(target_margin, int | float) and not isinstance(target_margin, bool):
+        if target_margin >= 1:
+            raise InputError("target_margin", f"must be below 1 (100%), got {target_margin:g}")
+    number("target_margin", target_margin, minimum=-math.inf)
+    return cogs / (1 - target_margin)
+
+
+@dataclass(frozen=True, slots=True)
+class CrossoverRow:
+    """One line of the article's "The Math at Scale" table."""
+
+    clients: int
+    api_cogs: float
+    ft_cogs: float
+    api_margin: float | None
+    ft_margin: float | None
+
+    @property
+    def winner(self) -> str:
+        return "self-hosted" if self.ft_cogs < self.api_cogs else "API"
+
+
+def crossover_table(api_cost_per_client: float, client_counts: Iterable[int], *,
+                    revenue_per_client: float | None = None,
+                    base_monthly_usd: float = BASE_MONTHLY_USD,
+                    per_client_usd: float = PER_CLIENT_USD,
+                    buffer: float = BUFFER) -> list[CrossoverRow]:
+    """COGS (and margins, given a retainer) of both options for each client count."""
+    number("api_cost_per_client", api_cost_per_client)
+    rows = []
+    for n in client_counts:
+        api = n * api_cost_per_client
+        ft = ft_cost(n, base_monthly_usd, per_client_usd, buffer)
+        revenue = None if revenue_per_client is None else n * revenue_per_client
+        rows.append(CrossoverRow(
+            clients=n,
+            api_cogs=api,
+            ft_cogs=ft,
+            api_margin=margin(revenue, api) if revenue else None,
+            ft_margin=margin(revenue, ft) if revenue else None,
+        ))
+    return rows

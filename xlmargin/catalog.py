@@ -1,0 +1,221 @@
+"""The price catalog: genai-prices' bundled snapshot behind a small lookup, plus user overrides.
+
+Names are looked up the way people type them: provider ids with or without date suffixes
+(``gpt-4o-2024-08-06``), display names (``Claude 3.5 Sonnet``), any case, an optional
+``provider/`` or ``provider:`` prefix. genai-prices is imported on the first lookup, never at
+import time: the CLI and the Excel function server both import this module.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from xlmargin.errors import InputError, UnknownModelError
+
+if TYPE_CHECKING:
+    from xlmargin.models import ModelPrice
+
+# Current, widely used models: the Pricing sheet's starter list and `xlmargin prices` without a query.
+POPULAR: tuple[str, ...] = (
+    "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
+    "gpt-5", "gpt-5-mini", "gpt-5-nano", "o4-mini",
+    "claude-3-5-sonnet", "claude-3-5-haiku", "claude-3-haiku",
+    "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5",
+    "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite",
+    "deepseek-chat", "mistral-small-latest", "llama-3.1-8b-instant",
+    "text-embedding-3-small",
+)
+
+# Providers tried first when a name does not say which provider it belongs to.
+_PREFERRED_PROVIDERS = ("openai", "anthropic", "google", "mistral", "deepseek", "groq")
+
+
+def name_key(name: str) -> str:
+    """'Claude 3.5 Sonnet' -> 'claude-3-5-sonnet': the form display names are compared in."""
+    return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
+
+
+def _as_float(price: Any) -> float | None:
+    """A genai-prices price (Decimal, tiered, or None) as a float; tiers give their base price."""
+    if price is None:
+        return None
+    return float(getattr(price, "base", price))
+
+
+class Catalog:
+    """Model prices: user overrides first, then (unless ``bundled=False``) genai-prices."""
+
+    def __init__(self, prices: Iterable[ModelPrice] = (), *, bundled: bool = True,
+                 as_of: date | None = None) -> None:
+        self.as_of = as_of or datetime.now(UTC).date()
+        self._bundled = bundled
+        self._overrides: dict[str, ModelPrice] = {}
+        for price in prices:
+            for key in self._keys_of(price):
+                self._overrides[key] = price
+        self._found: dict[str, ModelPrice] = {}
+
+    @staticmethod
+    def _keys_of(price: ModelPrice) -> set[str]:
+        keys = {name_key(price.model), name_key(f"{price.provider}/{price.model}")}
+        if price.name:
+            keys.add(name_key(price.name))
+        return keys
+
+    def with_overrides(self, prices: Iterable[ModelPrice]) -> Catalog:
+        """A catalog where ``prices`` replace or add to this one's overrides."""
+        merged = {id(p): p for p in self._overrides.values()}
+        merged.update({id(p): p for p in prices})
+        return Catalog(merged.values(), bundled=self._bundled, as_of=self.as_of)
+
+    def lookup(self, name: str, where: str = "model") -> ModelPrice:
+        """The price of ``name``; UnknownModelError with close matches when there is none."""
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(where, "expected a model name")
+        found = self._found.get(name)
+        if found is None:
+            found = self._resolve(name, where)
+            self._found[name] = found
+        return found
+
+    def _resolve(self, name: str, where: str) -> ModelPrice:
+        override = self._overrides.get(name_key(name))
+        if override is not None:
+            return override
+        if self._bundled:
+            hit = _find_in_snapshot(name)
+            if hit is not None:
+                provider, model = hit
+                override = (self._overrides.get(name_key(f"{provider.id}/{model.id}"))
+                            or self._overrides.get(name_key(model.id)))
+                if override is not None:
+                    return override
+                price = self._price_of(provider, model)
+                if price is not None:
+                    return price
+                raise InputError(where, f"model {name!r} has no per-token price in the catalog")
+        raise UnknownModelError(name, self._suggest(name), where)
+
+    def _suggest(self, name: str) -> list[str]:
+        choices: dict[str, str] = {}
+        for price in self._overrides.values():
+            choices[name_key(price.model)] = price.model
+        if self._bundled:
+            for _provider, model in _snapshot_models():
+                choices.setdefault(name_key(model.id), model.id)
+                if model.name:
+                    choices.setdefault(name_key(model.name), model.id)
+        close = difflib.get_close_matches(name_key(name), list(choices), n=6, cutoff=0.6)
+        return list(dict.fromkeys(choices[c] for c in close))[:3]
+
+    def _price_of(self, provider: Any, model: Any) -> ModelPrice | None:
+        from xlmargin.models import ModelPrice
+
+        when = datetime.combine(self.as_of, time(12), tzinfo=UTC)
+        prices = model.get_prices(when)
+        input_price = _as_float(prices.input_mtok)
+        output_price = _as_float(prices.output_mtok)
+        if input_price is None and output_price is None:
+            return None
+        return ModelPrice(
+            provider=provider.id,
+            model=model.id,
+            name=model.name,
+            input_usd_per_mtok=input_price or 0.0,
+            output_usd_per_mtok=output_price or 0.0,
+            cache_read_usd_per_mtok=_as_float(prices.cache_read_mtok),
+            as_of=self.as_of,
+        )
+
+    def all_prices(self) -> list[ModelPrice]:
+        """Every model with a per-token price: overrides, then the bundled catalog."""
+        seen: dict[tuple[str, str], ModelPrice] = {}
+        for price in self._overrides.values():
+            seen.setdefault((price.provider, price.model), price)
+        if self._bundled:
+            for provider, model in _snapshot_models():
+                if (provider.id, model.id) not in seen:
+                    price = self._price_of(provider, model)
+                    if price is not None:
+                        seen[(provider.id, model.id)] = price
+        return list(seen.values())
+
+    def search(self, query: str) -> list[ModelPrice]:
+        """Models whose provider, id or name contains every word of ``query``."""
+        words = name_key(query).split("-")
+        return [price for price in self.all_prices()
+                if all(w in name_key(f"{price.provider} {price.model} {price.name or ''}")
+                       for w in words)]
+
+    def popular(self) -> list[ModelPrice]:
+        """The curated list of current models (overrides first)."""
+        found = {(p.provider, p.model): p for p in self._overrides.values()}
+        for name in POPULAR if self._bundled else ():
+            price = self.lookup(name)
+            found.setdefault((price.provider, price.model), price)
+        return list(found.values())
+
+
+@cache
+def default_catalog() -> Catalog:
+    """The bundled catalog at today's prices, built on first use."""
+    return Catalog()
+
+
+def _candidate_refs(name: str) -> list[tuple[str | None, str]]:
+    """(provider or None, model ref) pairs to try, most literal first."""
+    text = name.strip()
+    provider: str | None = None
+    match = re.match(r"^([A-Za-z][\w-]*)[/:](.+)$", text)
+    if match and not text.lower().startswith("ft:"):
+        provider, text = match.group(1).lower(), match.group(2)
+    lowered = text.lower()
+    refs = [lowered, re.sub(r"\s+", "-", lowered), name_key(text)]
+    return [(provider, ref) for ref in dict.fromkeys(refs)]
+
+
+def _find_in_snapshot(name: str) -> tuple[Any, Any] | None:
+    snapshot = _snapshot()
+    for provider_id, ref in _candidate_refs(name):
+        try:
+            return snapshot.find_provider_model(ref, None, provider_id, None)
+        except LookupError:
+            pass
+    # The provider's own id patterns missed it (e.g. embeddings): try every provider's models,
+    # then display names such as 'Claude Sonnet 3.5'.
+    for provider_id, ref in _candidate_refs(name):
+        for provider in _providers_in_order():
+            if provider_id and provider.id != provider_id:
+                continue
+            model = provider.find_model(ref)
+            if model is not None:
+                return provider, model
+    key = name_key(name)
+    for provider, model in _snapshot_models():
+        if model.name and name_key(model.name) == key:
+            return provider, model
+    return None
+
+
+@cache
+def _snapshot() -> Any:
+    from genai_prices import data_snapshot
+
+    return data_snapshot.get_snapshot()
+
+
+@cache
+def _providers_in_order() -> tuple[Any, ...]:
+    providers = _snapshot().providers
+    rank = {pid: i for i, pid in enumerate(_PREFERRED_PROVIDERS)}
+    return tuple(sorted(providers, key=lambda p: rank.get(p.id, len(rank))))
+
+
+@cache
+def _snapshot_models() -> tuple[tuple[Any, Any], ...]:
+    return tuple((p, m) for p in _providers_in_order() for m in p.models)

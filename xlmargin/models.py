@@ -1,0 +1,84 @@
+"""Validated records that cross module boundaries: prices, multipliers, infrastructure."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from xlmargin import calc
+
+
+class Strict(BaseModel):
+    """Base for every record: unknown fields are errors, records never change after creation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class ModelPrice(Strict):
+    """List prices of one model, USD per million tokens."""
+
+    provider: str
+    """Provider id, for example 'openai' or 'anthropic'."""
+    model: str
+    """The provider's model id, for example 'gpt-4o'."""
+    name: str | None = None
+    """Display name, for example 'GPT-4o'."""
+    input_usd_per_mtok: float = Field(ge=0)
+    """Price of a million input (prompt) tokens."""
+    output_usd_per_mtok: float = Field(ge=0)
+    """Price of a million output (completion) tokens."""
+    cache_read_usd_per_mtok: float | None = Field(default=None, ge=0)
+    """Price of a million input tokens read from the prompt cache; None where unknown."""
+    as_of: date | None = None
+    """The day the price applies to."""
+    source: str = "genai-prices"
+    """Where the price came from: the bundled catalog or a user's override file."""
+
+
+class Multipliers(Strict):
+    """The article's hidden multipliers, plus two optional extras off by default."""
+
+    system_prompt_tokens: float = Field(default=calc.SYSTEM_PROMPT_TOKENS, ge=0)
+    """Tokens of system prompt sent with every interaction."""
+    context_multiplier: float = Field(default=calc.CONTEXT_MULTIPLIER, ge=1)
+    """Multi-turn context growth; 1 means single-turn."""
+    retry_rate: float = Field(default=calc.RETRY_RATE, ge=0, le=1)
+    """Share of calls retried (rate limits, timeouts, malformed output)."""
+    power_user_multiplier: float = Field(default=calc.POWER_USER_MULTIPLIER, ge=1)
+    """Skew from heavy users."""
+    days: float = Field(default=calc.DAYS_PER_MONTH, gt=0, le=31)
+    """Billing days per month."""
+    cached_input_share: float = Field(default=calc.CACHED_INPUT_SHARE, ge=0, le=1)
+    """Share of input tokens billed at the provider's cache-read price."""
+    embeddings_overhead: float = Field(default=calc.EMBEDDINGS_OVERHEAD, ge=0, le=1)
+    """Embedding cost as a share of chat cost, for retrieval workloads (article: 5-15%)."""
+
+
+class Infra(Strict):
+    """The self-hosted side: fixed monthly costs and the per-client marginal cost."""
+
+    seats: int = Field(default=calc.SEATS, ge=0)
+    """Fine-tuning platform seats (the team size)."""
+    seat_usd: float = Field(default=calc.SEAT_USD, ge=0)
+    """Monthly price of one seat."""
+    gpu_server_usd: float = Field(default=calc.GPU_SERVER_USD, ge=0)
+    """Monthly price of the GPU server."""
+    other_fixed_usd: float = Field(default=calc.OTHER_FIXED_USD, ge=0)
+    """Domains, SSL, monitoring and other fixed monthly costs."""
+    per_client_usd: float = Field(default=calc.PER_CLIENT_USD, ge=0)
+    """Marginal monthly cost of one more client (adapter storage, endpoint)."""
+    buffer: float = Field(default=calc.BUFFER, ge=0)
+    """Share added for retraining, monitoring and maintenance (the article's step 6: 0.20)."""
+
+    @property
+    def base_monthly_usd(self) -> float:
+        return calc.base_monthly(self.seats, self.seat_usd, self.gpu_server_usd,
+                                 self.other_fixed_usd)
+
+    def ft_cost(self, clients: int) -> float:
+        return calc.ft_cost(clients, self.base_monthly_usd, self.per_client_usd, self.buffer)
+
+    def crossover(self, api_cost_per_client: float) -> int | None:
+        return calc.crossover(api_cost_per_client, self.base_monthly_usd, self.per_client_usd,
+                              self.buffer)
