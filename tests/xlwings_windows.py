@@ -82,8 +82,8 @@ def _install_pywin32_stand_ins() -> None:
     real_pydll = ctypes.PyDLL
     ctypes.PyDLL = _Inert  # type: ignore[misc,assignment]  # _xlwindows loads pythoncom's DLL
     try:
-        import xlwings._xlwindows  # noqa: F401
-        import xlwings.com_server  # noqa: F401
+        import xlwings._xlwindows
+        import xlwings.com_server
         import xlwings.udfs  # noqa: F401
     finally:
         ctypes.PyDLL = real_pydll  # type: ignore[misc]

@@ -83,7 +83,8 @@ def api_cost_kernel(input_tokens: Any, output_tokens: Any, interactions_per_day:
                     input_usd_per_mtok: Any, output_usd_per_mtok: Any,
                     cache_read_usd_per_mtok: Any, system_prompt_tokens: Any,
                     context_multiplier: Any, retry_rate: Any, power_user_multiplier: Any,
-                    days: Any, cached_input_share: Any, embeddings_overhead: Any) -> tuple[Any, ...]:
+                    days: Any, cached_input_share: Any,
+                    embeddings_overhead: Any) -> tuple[Any, ...]:
     """The formula on validated inputs, on floats and numpy arrays alike.
 
     Returns (input_tokens_per_month, output_tokens_per_month, input_usd, output_usd,
@@ -226,10 +227,9 @@ def margin(revenue: float, cogs: float) -> float:
 def price_for_margin(cogs: float, target_margin: float) -> float:
     """The monthly revenue (retainer) at which ``cogs`` leaves ``target_margin``."""
     number("cogs", cogs)
-    if isinstance(target_margin, int | float) and not isinstance(target_margin, bool):
-        if target_margin >= 1:
-            raise InputError("target_margin", f"must be below 1 (100%), got {target_margin:g}")
-    number("target_margin", target_margin, minimum=-math.inf)
+    wanted = number("target_margin", target_margin, minimum=-math.inf)
+    if wanted >= 1:
+        raise InputError("target_margin", f"must be below 1 (100%), got {wanted:g}")
     return cogs / (1 - target_margin)
 
 

@@ -9,6 +9,7 @@ import time: the CLI and the Excel function server both import this module.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
@@ -20,7 +21,7 @@ from xlmargin.errors import InputError, UnknownModelError
 if TYPE_CHECKING:
     from xlmargin.models import ModelPrice
 
-# Current, widely used models: the Pricing sheet's starter list and `xlmargin prices` without a query.
+# Current, widely used models: the Pricing sheet's starter list, `xlmargin prices` without a query.
 POPULAR: tuple[str, ...] = (
     "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
     "gpt-5", "gpt-5-mini", "gpt-5-nano", "o4-mini",
@@ -161,10 +162,24 @@ class Catalog:
         return list(found.values())
 
 
+PRICES_ENV = "XLMARGIN_PRICES"
+
+
 @cache
 def default_catalog() -> Catalog:
-    """The bundled catalog at today's prices, built on first use."""
-    return Catalog()
+    """The bundled catalog at today's prices, built on first use, with the overrides of the
+    price file named by $XLMARGIN_PRICES (how the Excel functions pick up a user's prices)."""
+    path = os.environ.get(PRICES_ENV, "").strip()
+    return catalog_with(path or None)
+
+
+def catalog_with(price_file: str | None) -> Catalog:
+    """The bundled catalog, overridden by a user's price file when one is named."""
+    if not price_file:
+        return Catalog()
+    from xlmargin.price_file import load_prices
+
+    return Catalog(load_prices(price_file))
 
 
 def _candidate_refs(name: str) -> list[tuple[str | None, str]]:

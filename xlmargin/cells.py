@@ -48,7 +48,7 @@ def optional(value: Any, default: Any) -> Any:
 
 
 def broadcast_shape(args: dict[str, Any]) -> tuple[int, int]:
-    """The common shape of the range arguments: equal shapes, or single rows/columns that stretch."""
+    """The shape the range arguments share; a single row or column stretches to fit."""
     rows, cols = 1, 1
     for name, value in args.items():
         if not is_range(value):
@@ -57,7 +57,7 @@ def broadcast_shape(args: dict[str, Any]) -> tuple[int, int]:
         r, c = len(grid), len(grid[0]) if grid else 0
         if r == 0 or c == 0:
             raise InputError(name, "empty range")
-        if r != 1 and rows != 1 and r != rows or c != 1 and cols != 1 and c != cols:
+        if (r != 1 and rows != 1 and r != rows) or (c != 1 and cols != 1 and c != cols):
             raise InputError(name, f"range is {r}x{c} but another argument's is {rows}x{cols}")
         rows, cols = max(rows, r), max(cols, c)
     return rows, cols

@@ -1,5 +1,7 @@
-"""The error types the core raises. Each edge (CLI, Excel functions, workbook reader) translates them:
-the CLI into exit code 2 and one line on stderr, a UDF into a short cell text starting with ``#``."""
+"""The error types the core raises.
+
+Each edge translates them: the CLI into exit code 2 and one line on stderr, an Excel function
+into a short cell text starting with ``#``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The article's planning tables: tokens per interaction by use case, interactions by client type."""
+"""The article's planning tables: tokens per interaction by use case, and interactions per day
+by client type."""
 
 from __future__ import annotations
 

@@ -1,0 +1,5 @@
+import sys
+
+from xlmargin.cli import main
+
+sys.exit(main())

@@ -1,0 +1,61 @@
+"""The ``xlmargin`` command line. Each command lives in a module of this package with
+``add_parser(subparsers)`` and ``run(args) -> int``; heavy imports wait inside ``run``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from xlmargin import __version__
+from xlmargin.errors import XlmarginError
+
+COMMANDS = ("cost", "crossover", "prices")
+
+EXIT_BAD_INPUT = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="xlmargin",
+        description="Per-client AI cost and margin for agencies: what each client costs on "
+                    "API models, when self-hosting fine-tuned models wins, and the margins.",
+    )
+    parser.add_argument("--version", action="version", version=f"xlmargin {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"xlmargin.cli.{name.replace('-', '_')}")
+        module.add_parser(commands).set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.run(args)
+    except XlmarginError as error:
+        print(f"xlmargin {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return 0
+
+
+def example(text: str) -> str:
+    """The epilog every command's --help ends with."""
+    return f"Example:\n  {text}"
+
+
+FORMATTER = argparse.RawDescriptionHelpFormatter

@@ -1,0 +1,82 @@
+"""xlmargin crossover: when self-hosted fine-tuned models beat the API."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from xlmargin import calc
+from xlmargin.cli import FORMATTER, example
+
+ARTICLE_CLIENT_COUNTS = (1, 3, 5, 8, 15, 25)
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers like 1,5,10, got {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"expected client counts of 1 or more, got {text!r}")
+    return counts
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "crossover", help="client count where self-hosting beats the API",
+        description="The smallest number of clients at which self-hosted fine-tuned models "
+                    "cost less than the API, with the article's COGS and margin table.",
+        epilog=example("xlmargin crossover --api-cost 40 --buffer 0.2"),
+        formatter_class=FORMATTER)
+    parser.add_argument("--api-cost", type=float, required=True, metavar="USD",
+                        help="average monthly API cost of one client")
+    parser.add_argument("--base", type=float, default=calc.BASE_MONTHLY_USD, metavar="USD",
+                        help="fixed monthly self-hosting cost (%(default)g: 3 seats x $14.50 "
+                             "+ $80 GPU server + $10 other)")
+    parser.add_argument("--per-client", type=float, default=calc.PER_CLIENT_USD, metavar="USD",
+                        help="monthly self-hosting cost per client (%(default)g)")
+    parser.add_argument("--buffer", type=float, default=calc.BUFFER, metavar="S",
+                        help="share added to self-hosting for retraining and upkeep "
+                             "(%(default)g; the article suggests 0.2)")
+    parser.add_argument("--revenue", type=float, default=1500.0, metavar="USD",
+                        help="monthly retainer per client, for the margins (%(default)g)")
+    parser.add_argument("--clients", type=_counts, metavar="N,N,...",
+                        help="client counts for the table (default: the article's "
+                             "1,3,5,8,15,25 and the crossover itself)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from xlmargin.render import dump_json, percent, table, usd
+
+    n = calc.crossover(args.api_cost, args.base, args.per_client, args.buffer)
+    counts = args.clients or sorted({*ARTICLE_CLIENT_COUNTS, *([n] if n else [])})
+    rows = calc.crossover_table(args.api_cost, counts, revenue_per_client=args.revenue,
+                                base_monthly_usd=args.base, per_client_usd=args.per_client,
+                                buffer=args.buffer)
+    if args.json:
+        print(dump_json({
+            "crossover": n,
+            "api_cost_per_client": args.api_cost,
+            "base_monthly": args.base, "per_client": args.per_client, "buffer": args.buffer,
+            "table": [{"clients": r.clients, "api_cogs": r.api_cogs, "ft_cogs": r.ft_cogs,
+                       "api_margin": r.api_margin, "ft_margin": r.ft_margin,
+                       "cheaper": r.winner} for r in rows],
+        }))
+        return 0
+    if n is None:
+        marginal = args.per_client * (1 + args.buffer)
+        print(f"Crossover: never. ${args.api_cost:g} of API cost per client does not exceed "
+              f"the ${marginal:g} each client adds to self-hosting.")
+    else:
+        print(f"Crossover: {n} client{'s' if n != 1 else ''}. From {n} clients on, self-hosting "
+              f"costs less than ${args.api_cost:g}/client on the API.")
+    print(table(
+        ["Clients", "API COGS", "API margin", "Self-hosted COGS", "Self-hosted margin",
+         "Cheaper"],
+        [[r.clients, usd(r.api_cogs), percent(r.api_margin), usd(r.ft_cogs),
+          percent(r.ft_margin), r.winner] for r in rows],
+        right=[True, True, True, True, True, False]))
+    return 0
