@@ -82,3 +82,41 @@ class Infra(Strict):
     def crossover(self, api_cost_per_client: float) -> int | None:
         return calc.crossover(api_cost_per_client, self.base_monthly_usd, self.per_client_usd,
                               self.buffer)
+
+
+# Excel keeps at most this many characters in a cell ("Excel specifications and limits").
+MAX_CELL_CHARS = 32_767
+
+
+class Client(Strict):
+    """One row of the roster: who the client is, what it runs and what it pays."""
+
+    client: str = Field(min_length=1, max_length=MAX_CELL_CHARS)
+    """The client's name, as the agency calls it."""
+    model: str = Field(min_length=1, max_length=MAX_CELL_CHARS)
+    """The model id the client's workload runs on (a Pricing sheet or catalog model)."""
+    interactions_per_day: float = Field(ge=0)
+    """Interactions (conversations, documents, leads) per day."""
+    monthly_revenue: float = Field(gt=0)
+    """What the client pays the agency each month (the retainer), USD."""
+    use_case: str | None = None
+    """Use-case key from the article's table; gives the tokens unless they are typed."""
+    input_tokens: float | None = Field(default=None, ge=0)
+    """Input tokens per interaction, typed; None means 'from the use case'."""
+    output_tokens: float | None = Field(default=None, ge=0)
+    """Output tokens per interaction, typed; None means 'from the use case'."""
+    client_type: str | None = None
+    """Client-type key (small_business, mid_market, enterprise), for reference."""
+    notes: str = Field(default="", max_length=MAX_CELL_CHARS)
+    """Free text."""
+
+
+class AgencySettings(Strict):
+    """An agency's settings file: the self-hosted side, the multipliers and the margin target."""
+
+    infra: Infra = Infra()
+    """Team size, seat price, GPU server, other fixed costs, per-client cost and buffer."""
+    multipliers: Multipliers = Multipliers()
+    """The hidden multipliers applied to every client's API usage."""
+    target_margin: float = Field(default=0.6, lt=1)
+    """Gross margin below which a client is flagged 'Below target'."""

@@ -1,0 +1,50 @@
+"""xlmargin new: generate an agency's workbook from a roster and settings."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import Any
+
+from xlmargin.cli import FORMATTER, example
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "new", help="generate an agency's workbook (roster, pricing, crossover, summary)",
+        description="Generate the agency workbook: Clients, Pricing, Assumptions, Crossover, "
+                    "Summary and Guide sheets. The roster and settings are checked first; "
+                    "nothing is written if any row has a problem.",
+        epilog=example('xlmargin new "Acme AI" --roster roster.csv --settings agency.toml '
+                       "--formulas native"),
+        formatter_class=FORMATTER)
+    parser.add_argument("agency", metavar="AGENCY", help="the agency's name (workbook titles)")
+    parser.add_argument("--roster", metavar="CSV",
+                        help="roster CSV: client, model, interactions_per_day, monthly_revenue, "
+                             "use_case (or input_tokens and output_tokens), client_type, notes "
+                             "(default: the 12-client starter roster in templates/roster.csv, "
+                             "sample rows to type over)")
+    parser.add_argument("--settings", metavar="TOML",
+                        help="agency settings: team, GPU server, per-client cost, buffer, "
+                             "multipliers, target margin (default: templates/agency.toml)")
+    parser.add_argument("--formulas", choices=("udf", "native"), default="udf",
+                        help="udf: .xlsm calling the xlmargin functions through xlwings "
+                             "(Windows Excel); native: .xlsx with built-in functions only "
+                             "(Excel anywhere, LibreOffice, Google Sheets) (default: udf)")
+    parser.add_argument("-o", "--output", metavar="PATH",
+                        help="where to write (default: AGENCY as a file name, .xlsm or .xlsx)")
+    parser.add_argument("--force", action="store_true", help="replace an existing file")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=date.fromisoformat,
+                        help="price date (default: today)")
+    parser.add_argument("--prices", metavar="FILE", help="price overrides (.toml or .csv)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from xlmargin.sheets.files import write_agency_workbook
+
+    path, count = write_agency_workbook(
+        args.agency, roster=args.roster, settings=args.settings, mode=args.formulas,
+        output=args.output, force=args.force, as_of=args.as_of, price_file=args.prices)
+    print(f"Wrote {path} ({count} clients, {args.formulas} formulas)")
+    return 0

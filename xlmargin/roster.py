@@ -1,0 +1,203 @@
+"""Read a roster CSV and an agency settings file, listing every problem by file, row and column.
+
+Nothing is written until both read cleanly: ``xlmargin new`` stops on the first file with
+problems and prints all of that file's problems at once, so one edit fixes them all.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from xlmargin.catalog import Catalog
+from xlmargin.errors import InputError, XlmarginError
+from xlmargin.models import MAX_CELL_CHARS, AgencySettings, Client, ModelPrice
+from xlmargin.portfolio import PricedClient
+from xlmargin.presets import client_type, use_case
+
+REQUIRED = ("client", "model", "interactions_per_day", "monthly_revenue")
+OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes")
+NUMBERS = ("interactions_per_day", "monthly_revenue", "input_tokens", "output_tokens")
+# Header spellings people use for the same column.
+ALIASES = {"name": "client", "revenue": "monthly_revenue", "interactions": "interactions_per_day",
+           "note": "notes", "type": "client_type"}
+
+
+class ProblemsError(InputError):
+    """Several problems in one file; ``problems`` lists them, the message shows them all."""
+
+    def __init__(self, where: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        count = f"{len(problems)} problem{'s' * (len(problems) != 1)}"
+        super().__init__(where, count + "".join(f"\n  {p}" for p in problems))
+
+
+def starter_roster() -> Path:
+    """The bundled starter roster (a copy of templates/roster.csv)."""
+    return Path(str(resources.files("xlmargin") / "templates" / "roster.csv"))
+
+
+def starter_settings() -> Path:
+    return Path(str(resources.files("xlmargin") / "templates" / "agency.toml"))
+
+
+def _header_key(name: str) -> str:
+    key = name.strip().lower().replace(" ", "_").replace("-", "_")
+    return ALIASES.get(key, key)
+
+
+def _number(text: str) -> float | None:
+    cleaned = text.strip().replace(",", "").replace("$", "").replace("_", "")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def read_roster(path: str | Path, catalog: Catalog) -> list[Client]:
+    """The clients in a roster CSV, models resolved to catalog ids, use cases to their keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "roster file not found")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(str(path), f"not UTF-8 text: {error}") from error
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if not header:
+        raise InputError(str(path), "empty file; expected a header row with " + ", ".join(REQUIRED))
+    columns = [_header_key(h) for h in header]
+    problems = [f"row 1: missing column {name}" for name in REQUIRED if name not in columns]
+    unknown = [h for h, key in zip(header, columns, strict=True)
+               if key not in REQUIRED + OPTIONAL]
+    if unknown:
+        problems.append(f"row 1: unknown column {', '.join(map(repr, unknown))}; known: "
+                        + ", ".join(REQUIRED + OPTIONAL))
+    if "use_case" not in columns and not {"input_tokens", "output_tokens"} <= set(columns):
+        problems.append("row 1: missing column use_case (or both input_tokens and "
+                        "output_tokens)")
+    if problems:
+        raise ProblemsError(str(path), problems)
+
+    clients: list[Client] = []
+    for row_number, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        record = {key: (cells[i].strip() if i < len(cells) else "")
+                  for i, key in enumerate(columns)}
+        client, row_problems = _client(record, catalog)
+        problems += [f"row {row_number}, column {where}: {problem}"
+                     for where, problem in row_problems]
+        if client is not None:
+            clients.append(client)
+    if not clients and not problems:
+        problems.append("no clients: add one row per client under the header")
+    if problems:
+        raise ProblemsError(str(path), problems)
+    return clients
+
+
+def _client(record: dict[str, str], catalog: Catalog) -> tuple[Client | None,
+                                                                  list[tuple[str, str]]]:
+    problems: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+    for name in REQUIRED + OPTIONAL:
+        text = record.get(name, "")
+        if len(text) > MAX_CELL_CHARS:
+            problems.append((name, f"longer than Excel's {MAX_CELL_CHARS:,} characters per cell"))
+        elif name in NUMBERS:
+            if text == "":
+                if name in REQUIRED:
+                    problems.append((name, "blank; expected a number"))
+                continue
+            value = _number(text)
+            if value is None:
+                problems.append((name, f"expected a number, got {text!r}"))
+            elif value < 0:
+                problems.append((name, f"must not be negative, got {text}"))
+            elif name == "monthly_revenue" and value == 0:
+                problems.append((name, "must be greater than 0 (margins divide by it)"))
+            else:
+                values[name] = value
+        elif text:
+            values[name] = text
+        elif name in REQUIRED:
+            problems.append((name, "blank"))
+
+    for name, resolve in (("model", lambda v: catalog.lookup(v).model),
+                          ("use_case", lambda v: use_case(v).key),
+                          ("client_type", lambda v: client_type(v).key)):
+        if name in values:
+            try:
+                values[name] = resolve(values[name])
+            except XlmarginError as error:
+                problems.append((name, getattr(error, "problem", str(error))))
+    typed = [name for name in ("input_tokens", "output_tokens") if record.get(name, "")]
+    if "use_case" not in values and not record.get("use_case") and len(typed) < 2:
+        problems.append(("use_case", "blank; give a use case or both input_tokens and "
+                                     "output_tokens"))
+    if problems:
+        return None, problems
+    try:
+        return Client.model_validate(values), []
+    except ValidationError as error:
+        return None, [(".".join(map(str, e["loc"])) or "row", e["msg"].lower())
+                      for e in error.errors()]
+
+
+def read_settings(path: str | Path) -> AgencySettings:
+    """An agency settings TOML file (see templates/agency.toml); every problem listed."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "settings file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InputError(str(path), f"not valid TOML: {error}") from error
+    data.pop("agency", None)  # a display name, informational
+    try:
+        return AgencySettings.model_validate(data)
+    except ValidationError as error:
+        raise ProblemsError(str(path), [
+            f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg'].lower()}"
+            for e in error.errors()]) from error
+
+
+@dataclass(frozen=True, slots=True)
+class UseCaseTokens:
+    input_tokens: float
+    output_tokens: float
+
+
+def price_roster(clients: Sequence[Client], prices: dict[str, ModelPrice],
+                 use_cases: dict[str, UseCaseTokens], where: str = "") -> list[PricedClient]:
+    """Clients with tokens from ``use_cases`` (unless typed) and prices from ``prices``."""
+    priced = []
+    for c in clients:
+        price = prices[c.model.lower()]
+        case = use_cases.get(c.use_case or "")
+        input_tokens = c.input_tokens if c.input_tokens is not None else case.input_tokens
+        output_tokens = c.output_tokens if c.output_tokens is not None else case.output_tokens
+        cache = price.cache_read_usd_per_mtok
+        priced.append(PricedClient(
+            client=c.client, model=c.model, input_tokens=input_tokens,
+            output_tokens=output_tokens, interactions_per_day=c.interactions_per_day,
+            monthly_revenue=c.monthly_revenue, input_usd_per_mtok=price.input_usd_per_mtok,
+            output_usd_per_mtok=price.output_usd_per_mtok,
+            cache_read_usd_per_mtok=price.input_usd_per_mtok if cache is None else cache,
+            where=where))
+    return priced
+
+
+def preset_use_cases() -> dict[str, UseCaseTokens]:
+    from xlmargin.presets import USE_CASES
+
+    return {c.key: UseCaseTokens(c.input_tokens, c.output_tokens) for c in USE_CASES}

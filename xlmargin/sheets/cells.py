@@ -1,0 +1,146 @@
+"""Writing cells safely and consistently: text that never turns into a formula, formulas only
+through ``Formula``, the workbook's styles and number formats, and defined names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlmargin.errors import InputError
+from xlmargin.models import MAX_CELL_CHARS
+
+USD = '"$"#,##0.00'
+USD_WHOLE = '"$"#,##0'
+PERCENT = "0.0%"
+WHOLE = "#,##0"
+TOKENS = "#,##0"
+DECIMAL = "0.00"
+
+INK = "1F2937"
+MUTED = "6B7280"
+ACCENT = "1F4E79"
+INPUT_FILL = "FFF8E1"      # pale yellow: cells the user types in
+COMPUTED_FILL = "EEF3F8"   # pale blue: cells the workbook computes
+HEADER_FILL = ACCENT
+RED_FILL = "F8D7DA"
+AMBER_FILL = "FFE8B3"
+GREEN_FILL = "DCEFDC"
+
+TITLE = Font(name="Calibri", size=16, bold=True, color=ACCENT)
+SUBTITLE = Font(name="Calibri", size=10, italic=True, color=MUTED)
+SECTION = Font(name="Calibri", size=12, bold=True, color=ACCENT)
+HEADER_FONT = Font(name="Calibri", size=10, bold=True, color="FFFFFF")
+BOLD = Font(name="Calibri", size=11, bold=True, color=INK)
+HAIR = Side(style="thin", color="D1D5DB")
+GRID = Border(bottom=HAIR)
+
+# A leading character that a spreadsheet (or a user re-editing the cell) reads as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Formula(str):
+    """A string that is meant to be a formula. Every other string is written as text."""
+
+
+def fill(color: str) -> PatternFill:
+    return PatternFill("solid", start_color=color, end_color=color)
+
+
+def named_styles(wb: Workbook) -> None:
+    """Register the styles once, so 10,000 rows share a handful of style records."""
+    specs = {
+        "xm_input_text": (None, INPUT_FILL, "left"),
+        "xm_input_number": (WHOLE, INPUT_FILL, "right"),
+        "xm_input_decimal": ("#,##0.##", INPUT_FILL, "right"),
+        "xm_input_usd": (USD, INPUT_FILL, "right"),
+        "xm_input_percent": (PERCENT, INPUT_FILL, "right"),
+        "xm_lookup_number": (WHOLE, INPUT_FILL, "right"),
+        "xm_tokens": (TOKENS, COMPUTED_FILL, "right"),
+        "xm_usd": (USD, COMPUTED_FILL, "right"),
+        "xm_percent": (PERCENT, COMPUTED_FILL, "right"),
+        "xm_whole": (WHOLE, COMPUTED_FILL, "right"),
+        "xm_text": (None, COMPUTED_FILL, "left"),
+    }
+    for name, (number_format, color, align) in specs.items():
+        style = NamedStyle(name=name)
+        style.font = Font(name="Calibri", size=10, color=INK,
+                          italic=name == "xm_lookup_number")
+        style.fill = fill(color)
+        style.border = GRID
+        style.alignment = Alignment(horizontal=align, vertical="center")
+        if number_format:
+            style.number_format = number_format
+        wb.add_named_style(style)
+
+
+def put(ws: Worksheet, coordinate: str, value: Any, style: str | None = None) -> Any:
+    """Write ``value``: a Formula as a formula, any other str as text, numbers as numbers."""
+    cell = ws[coordinate]
+    if isinstance(value, Formula):
+        cell.value = str(value)
+    elif isinstance(value, str):
+        if len(value) > MAX_CELL_CHARS:
+            raise InputError(f"{ws.title}!{coordinate}",
+                             f"text longer than Excel's {MAX_CELL_CHARS:,} characters per cell")
+        cell.value = value
+        # openpyxl guesses "formula" for text starting with '='; assigning re-guesses, so the
+        # type is set after the value.
+        cell.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    if style:
+        cell.style = style
+    return cell
+
+
+def header_row(ws: Worksheet, row: int, labels: list[str], first_col: int = 1) -> None:
+    for offset, label in enumerate(labels):
+        cell = ws.cell(row=row, column=first_col + offset)
+        cell.value = label
+        cell.data_type = "s"
+        cell.font = HEADER_FONT
+        cell.fill = fill(HEADER_FILL)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def title(ws: Worksheet, text: str, subtitle: str = "") -> None:
+    put(ws, "A1", text).font = TITLE
+    if subtitle:
+        put(ws, "A2", subtitle).font = SUBTITLE
+    ws.row_dimensions[1].height = 24
+
+
+def section(ws: Worksheet, coordinate: str, text: str) -> None:
+    put(ws, coordinate, text).font = SECTION
+
+
+def define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
+    """A workbook-level name, e.g. define(wb, 'RetryRate', 'Assumptions', '$B$7')."""
+    wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheet(sheet)}!{ref}")
+
+
+def quote_sheet(title: str) -> str:
+    return f"'{title}'" if not title.replace("_", "").isalnum() else title
+
+
+def widths(ws: Worksheet, columns: dict[str, float]) -> None:
+    for letter, width in columns.items():
+        ws.column_dimensions[letter].width = width
+
+
+def landscape(ws: Worksheet, fit_width: bool = True) -> None:
+    """Print on landscape pages, all columns on one page wide."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4

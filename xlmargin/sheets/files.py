@@ -1,0 +1,97 @@
+"""From files to a saved workbook: read and check the inputs, build, write atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from xlmargin.catalog import Catalog
+from xlmargin.errors import InputError
+from xlmargin.models import Client, ModelPrice
+from xlmargin.roster import read_roster, read_settings, starter_roster, starter_settings
+from xlmargin.sheets import NATIVE, UDF, build_workbook
+
+SUFFIX = {UDF: ".xlsm", NATIVE: ".xlsx"}
+
+
+def default_output(agency: str, mode: str) -> Path:
+    stem = re.sub(r"[^\w.-]+", "-", agency.strip()).strip("-.") or "agency"
+    return Path(stem[:100] + SUFFIX[mode])
+
+
+def pricing_list(roster: Sequence[Client], catalog: Catalog) -> list[ModelPrice]:
+    """The roster's models first, in roster order, then the curated popular ones."""
+    found: dict[str, ModelPrice] = {}
+    for client in roster:
+        price = catalog.lookup(client.model)
+        found.setdefault(price.model.lower(), price)
+    for price in catalog.popular():
+        found.setdefault(price.model.lower(), price)
+    return list(found.values())
+
+
+def build_from_files(agency: str, *, roster: str | Path | None = None,
+                     settings: str | Path | None = None, mode: str = UDF,
+                     as_of: date | None = None, price_file: str | Path | None = None,
+                     extra_rows: int | None = None) -> tuple[Workbook, int]:
+    """Read and check the roster and settings, then build (nothing is written here)."""
+    as_of = as_of or datetime.now(UTC).date()
+    catalog = Catalog(as_of=as_of)
+    if price_file:
+        from xlmargin.price_file import load_prices
+
+        catalog = catalog.with_overrides(load_prices(price_file))
+    agency_settings = read_settings(settings or starter_settings())
+    clients = read_roster(roster or starter_roster(), catalog)
+    if not agency.strip():
+        raise InputError("AGENCY", "give the agency's name")
+    kwargs = {} if extra_rows is None else {"extra_rows": extra_rows}
+    wb = build_workbook(agency.strip(), clients, agency_settings, pricing_list(clients, catalog),
+                        mode=mode, as_of=as_of, **kwargs)
+    return wb, len(clients)
+
+
+def write_agency_workbook(agency: str, *, roster: str | Path | None = None,
+                          settings: str | Path | None = None, mode: str = UDF,
+                          output: str | Path | None = None, force: bool = False,
+                          as_of: date | None = None,
+                          price_file: str | Path | None = None) -> tuple[Path, int]:
+    path = Path(output) if output else default_output(agency, mode)
+    if path.suffix.lower() != SUFFIX[mode]:
+        raise InputError(str(path), f"--formulas {mode} writes a {SUFFIX[mode]} file")
+    if path.exists() and not force:
+        raise InputError(str(path), "already exists; pass --force to replace it")
+    if not path.parent.is_dir():
+        raise InputError(str(path), "folder does not exist")
+    wb, count = build_from_files(agency, roster=roster, settings=settings, mode=mode,
+                                 as_of=as_of, price_file=price_file)
+    save_atomic(wb, path)
+    return path, count
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def save_atomic(wb: Workbook, path: Path) -> None:
+    """Write next to ``path`` and rename over it: a reader never sees half a file, and a failed
+    write leaves the old file as it was."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
+                                    dir=path.parent)
+    os.close(handle)
+    try:
+        wb.save(temp)
+        # mkstemp makes the file private (0600); give it the mode a plain new file would get.
+        os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,96 @@
+"""Where things are: sheet names, the Clients columns, and the defined names the formulas use.
+
+The writer and the reader (``xlmargin report``) both take positions from here, and the reader
+finds columns by their header text, so a user who inserts a column does not break it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SUMMARY, GUIDE = (
+    "Clients", "Pricing", "Assumptions", "Crossover", "Summary", "Guide")
+SHEETS = (CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SUMMARY, GUIDE)
+CONF_SHEET = "xlwings.conf"
+
+HEADER_ROW = 4
+FIRST_ROW = HEADER_ROW + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    header: str
+    letter: str
+    width: float
+    computed: bool = False
+
+
+CLIENT_COLUMNS = (
+    Column("client", "Client", "A", 26),
+    Column("use_case", "Use case", "B", 19),
+    Column("client_type", "Client type", "C", 15),
+    Column("interactions_per_day", "Interactions / day", "D", 12),
+    Column("model", "Model", "E", 22),
+    Column("input_tokens", "Input tokens / interaction", "F", 12),
+    Column("output_tokens", "Output tokens / interaction", "G", 12),
+    Column("monthly_revenue", "Monthly revenue", "H", 13),
+    Column("tokens_per_month", "Tokens / month", "I", 14, computed=True),
+    Column("api_cost", "API cost / month", "J", 13, computed=True),
+    Column("ft_cost", "Self-hosted share / month", "K", 13, computed=True),
+    Column("api_margin", "API margin", "L", 10, computed=True),
+    Column("ft_margin", "Self-hosted margin", "M", 11, computed=True),
+    Column("status", "Status", "N", 16, computed=True),
+    Column("notes", "Notes", "O", 40),
+)
+COL = {c.key: c.letter for c in CLIENT_COLUMNS}
+HEADERS = {c.header.lower(): c.key for c in CLIENT_COLUMNS}
+
+# Assumptions: (defined name, label, settings field, number format kind, note)
+MULTIPLIER_NAMES = {
+    "system_prompt_tokens": "SystemPromptTokens",
+    "context_multiplier": "ContextMultiplier",
+    "retry_rate": "RetryRate",
+    "power_user_multiplier": "PowerUserMultiplier",
+    "days": "DaysPerMonth",
+    "cached_input_share": "CachedInputShare",
+    "embeddings_overhead": "EmbeddingsOverhead",
+}
+INFRA_NAMES = {
+    "seats": "Seats",
+    "seat_usd": "SeatUSD",
+    "gpu_server_usd": "GPUServerUSD",
+    "other_fixed_usd": "OtherFixedUSD",
+    "per_client_usd": "PerClientUSD",
+    "buffer": "Buffer",
+}
+TARGET_MARGIN = "TargetMargin"
+BASE_MONTHLY = "BaseMonthlyUSD"
+
+USE_CASE_KEYS, USE_CASE_INPUT, USE_CASE_OUTPUT = "UseCaseKeys", "UseCaseInput", "UseCaseOutput"
+CLIENT_TYPE_KEYS = "ClientTypeKeys"
+PRICE_MODELS, PRICE_INPUT, PRICE_OUTPUT, PRICE_CACHE = (
+    "PriceModels", "PriceInput", "PriceOutput", "PriceCacheRead")
+
+# Clients columns as ranges, and the Summary cells other sheets refer to.
+CLIENT_RANGE_NAMES = {
+    "client": "ClientNames",
+    "monthly_revenue": "ClientRevenue",
+    "tokens_per_month": "ClientTokens",
+    "api_cost": "ClientApiCost",
+    "api_margin": "ClientApiMargin",
+    "status": "ClientStatus",
+}
+CLIENT_COUNT, TOTAL_REVENUE, API_COGS, FT_COGS = "ClientCount", "TotalRevenue", "ApiCogs", "FtCogs"
+TOTAL_TOKENS, AVERAGE_API_COST, CROSSOVER_CLIENTS = (
+    "TotalTokens", "AverageApiCost", "CrossoverClients")
+
+# Pricing columns.
+PRICING_HEADERS = ("Model", "Provider", "Name", "Input $ / 1M tokens", "Output $ / 1M tokens",
+                   "Cache read $ / 1M tokens", "As of", "Source")
+
+# The article's crossover scenarios (section 3): average API cost per client, its retainer.
+SCENARIOS = (("Light: cheap models", 40.0), ("Mid: the article's average", 180.0),
+             ("Heavy: frontier models", 350.0))
+ARTICLE_RETAINER = 1500.0
+CROSSOVER_MAX_CLIENTS = 30

@@ -1,0 +1,237 @@
+"""Read a filled workbook back: the Assumptions and Pricing values the user left in it and the
+client rows, then recompute everything in Python (``xlmargin report``).
+
+The workbook may have been edited: rows added, deleted or blanked, columns moved, text typed
+where a number belongs. Every cell that cannot be used is reported by address
+('Clients!D7: expected a number, got 'lots''); the rows that can be used are still reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter, range_boundaries
+from pydantic import ValidationError
+
+from xlmargin import calc
+from xlmargin.errors import InputError
+from xlmargin.models import AgencySettings, Infra, Multipliers
+from xlmargin.portfolio import Portfolio, PricedClient, compute
+from xlmargin.sheets import layout
+
+Prices = dict[str, tuple[float, float, float]]
+
+
+@dataclass
+class Sheets:
+    """The workbook's small sheets as {(sheet, row, column): value}, plus its defined names."""
+
+    values: dict[tuple[str, int, int], Any] = field(default_factory=dict)
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def cells(self, name: str) -> list[tuple[str, Any]]:
+        """(address, value) of every cell a defined name covers; [] if the name is gone."""
+        if name not in self.names:
+            self.warnings.append(f"defined name {name} is missing; using the default")
+            return []
+        sheet, ref = self.names[name]
+        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+        return [(f"{sheet}!{get_column_letter(col)}{row}", self.values.get((sheet, row, col)))
+                for row in range(min_row, max_row + 1) for col in range(min_col, max_col + 1)]
+
+
+def read_report(path: str | Path) -> Portfolio:
+    """Recompute a workbook made by ``xlmargin new`` (and perhaps edited since)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "file not found")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many types for a file that is not a workbook
+        raise InputError(str(path), f"not an Excel workbook: {error}") from error
+    try:
+        missing = [s for s in (layout.CLIENTS, layout.PRICING, layout.ASSUMPTIONS)
+                   if s not in wb.sheetnames]
+        if missing:
+            raise InputError(str(path), f"no {', '.join(missing)} sheet: not a workbook from "
+                                        "`xlmargin new`")
+        book = Sheets()
+        for name, defined in wb.defined_names.items():
+            for sheet, ref in defined.destinations:
+                book.names[name] = (sheet, ref)
+        for sheet in (layout.PRICING, layout.ASSUMPTIONS):
+            for r, row in enumerate(wb[sheet].iter_rows(values_only=True), start=1):
+                for c, value in enumerate(row, start=1):
+                    if value is not None:
+                        book.values[(sheet, r, c)] = value
+        settings = _settings(book)
+        use_cases = _use_cases(book)
+        prices = _prices(book)
+        clients = list(_clients(wb[layout.CLIENTS], use_cases, prices, book.warnings))
+    finally:
+        wb.close()
+    return compute(clients, settings, book.warnings)
+
+
+def _number(address: str, value: Any, **bounds: Any) -> float:
+    return calc.number(address, value, **bounds)
+
+
+def _settings(book: Sheets) -> AgencySettings:
+    def read(names: dict[str, str], record: type[Multipliers] | type[Infra]) -> Any:
+        values: dict[str, Any] = {}
+        for field_name, name in names.items():
+            for address, value in book.cells(name)[:1]:
+                try:
+                    values[field_name] = _number(address, value)
+                except InputError as error:
+                    book.warnings.append(f"{error}; using the default")
+        try:
+            return record.model_validate(values)
+        except ValidationError as error:
+            for problem in error.errors():
+                name = names[str(problem["loc"][0])]
+                book.warnings.append(f"{book.cells(name)[0][0]} ({name}): "
+                                     f"{problem['msg'].lower()}; using the default")
+                values.pop(str(problem["loc"][0]), None)
+            return record.model_validate(values)
+
+    target = AgencySettings().target_margin
+    for address, value in book.cells(layout.TARGET_MARGIN)[:1]:
+        try:
+            target = _number(address, value, minimum=-1e9, maximum=0.999999)
+        except InputError as error:
+            book.warnings.append(f"{error}; using the default")
+    infra = read(layout.INFRA_NAMES, Infra)
+    if isinstance(infra.seats, float):
+        infra = Infra.model_validate({**infra.model_dump(), "seats": int(infra.seats)})
+    return AgencySettings(infra=infra, multipliers=read(layout.MULTIPLIER_NAMES, Multipliers),
+                          target_margin=target)
+
+
+def _use_cases(book: Sheets) -> dict[str, tuple[float, float] | str]:
+    """{key (lower case): (input, output)} or {key: 'address: problem'} for a bad row."""
+    keys = book.cells(layout.USE_CASE_KEYS)
+    inputs, outputs = book.cells(layout.USE_CASE_INPUT), book.cells(layout.USE_CASE_OUTPUT)
+    table: dict[str, tuple[float, float] | str] = {}
+    for (_, key), (in_at, in_value), (out_at, out_value) in zip(keys, inputs, outputs,
+                                                                 strict=False):
+        if not isinstance(key, str) or not key.strip():
+            continue
+        try:
+            table.setdefault(key.strip().lower(), (_number(in_at, in_value),
+                                                   _number(out_at, out_value)))
+        except InputError as error:
+            book.warnings.append(str(error))
+            table.setdefault(key.strip().lower(), str(error))
+    return table
+
+
+def _prices(book: Sheets) -> dict[str, tuple[float, float, float] | str]:
+    """{model (lower case): (input, output, cache read)} or {model: problem} from Pricing."""
+    columns = [book.cells(n) for n in (layout.PRICE_MODELS, layout.PRICE_INPUT, layout.PRICE_OUTPUT,
+                                       layout.PRICE_CACHE)]
+    prices: dict[str, tuple[float, float, float] | str] = {}
+    for (_, model), *cells in zip(*columns, strict=False):
+        if not isinstance(model, str) or not model.strip():
+            continue
+        try:
+            found = tuple(_number(address, value) for address, value in cells)
+        except InputError as error:
+            book.warnings.append(str(error))
+            prices.setdefault(model.strip().lower(), str(error))
+            continue
+        prices.setdefault(model.strip().lower(), found)  # type: ignore[arg-type]
+    return prices
+
+
+def _header(rows: Iterator[tuple[Any, ...]]) -> tuple[int, dict[str, int]]:
+    for r, row in enumerate(rows, start=1):
+        found = {layout.HEADERS[v.strip().lower()]: c for c, v in enumerate(row)
+                 if isinstance(v, str) and v.strip().lower() in layout.HEADERS}
+        if "client" in found and len(found) >= 5:
+            return r, found
+        if r >= 20:
+            break
+    raise InputError(f"{layout.CLIENTS}!A1:A20", "no header row with Client, Model, ... columns")
+
+
+INPUTS = ("client", "use_case", "interactions_per_day", "model", "monthly_revenue")
+
+
+def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
+             warnings: list[str]) -> Iterator[PricedClient]:
+    rows = ws.iter_rows(values_only=True)
+    header, columns = _header(rows)
+    needed = [k for k in ("client", "interactions_per_day", "model", "monthly_revenue",
+                          "input_tokens", "output_tokens") if k not in columns]
+    if needed:
+        raise InputError(f"{layout.CLIENTS}!{header}:{header}",
+                         f"missing column {', '.join(needed)}")
+    for r, row in enumerate(rows, start=header + 1):
+        def get(key: str, row: tuple[Any, ...] = row) -> Any:
+            index = columns.get(key)
+            return row[index] if index is not None and index < len(row) else None
+
+        if all(_blank(get(k)) for k in INPUTS):
+            continue
+
+        def at(key: str, r: int = r) -> str:
+            return f"{layout.CLIENTS}!{get_column_letter(columns[key] + 1)}{r}"
+
+        problems: list[str] = []
+        name = get("client")
+        if _blank(name):
+            problems.append(f"{at('client')}: blank client name")
+        numbers: dict[str, float] = {}
+        for key, bounds in (("interactions_per_day", {}), ("monthly_revenue", {"above": True})):
+            try:
+                numbers[key] = _number(at(key), get(key), **bounds)
+            except InputError as error:
+                problems.append(str(error))
+        for key, index in (("input_tokens", 0), ("output_tokens", 1)):
+            value = get(key)
+            if isinstance(value, str) and value.startswith("=") and "USECASE" in value.upper():
+                case = get("use_case")
+                found = use_cases.get(case.strip().lower()) if isinstance(case, str) else None
+                if found is None:
+                    where = at("use_case") if "use_case" in columns else at(key)
+                    problems.append(f"{where}: unknown use case {case!r}")
+                elif isinstance(found, str):
+                    problems.append(found)
+                else:
+                    numbers[key] = found[index]
+            elif isinstance(value, str) and value.startswith("="):
+                problems.append(f"{at(key)}: a formula xlmargin cannot evaluate ({value}); "
+                                "type a number")
+            else:
+                try:
+                    numbers[key] = _number(at(key), value)
+                except InputError as error:
+                    problems.append(str(error))
+        model = get("model")
+        price = prices.get(model.strip().lower()) if isinstance(model, str) else None
+        if price is None:
+            problems.append(f"{at('model')}: model {model!r} is not on the Pricing sheet")
+        elif isinstance(price, str):
+            problems.append(f"{at('model')}: its Pricing row is bad ({price})")
+        if problems:
+            problems = list(dict.fromkeys(problems))
+            warnings.append(f"row {r} skipped: " + "; ".join(problems))
+            continue
+        yield PricedClient(
+            client=str(name), model=str(model), input_tokens=numbers["input_tokens"],
+            output_tokens=numbers["output_tokens"],
+            interactions_per_day=numbers["interactions_per_day"],
+            monthly_revenue=numbers["monthly_revenue"], input_usd_per_mtok=price[0],
+            output_usd_per_mtok=price[1], cache_read_usd_per_mtok=price[2],
+            where=at("client"))
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
