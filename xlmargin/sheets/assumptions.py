@@ -114,7 +114,7 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
         put(ws, f"D{row}", kind.label)
     define(wb, layout.CLIENT_TYPE_KEYS, ws.title, f"$A${first}:$A${row}")
     ws.freeze_panes = "A4"
-    landscape(ws)
+    landscape(ws, one_page=True)
 
 
 def _named_value(wb: Workbook, ws: Worksheet, row: int, name: str, label: str,

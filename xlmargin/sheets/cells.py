@@ -14,6 +14,7 @@ from xlmargin.errors import InputError
 from xlmargin.models import MAX_CELL_CHARS
 
 USD = '"$"#,##0.00'
+PRICE = '"$"#,##0.00##'  # prices per 1M tokens go down to $0.005
 USD_WHOLE = '"$"#,##0'
 PERCENT = "0.0%"
 WHOLE = "#,##0"
@@ -57,6 +58,7 @@ def named_styles(wb: Workbook) -> None:
         "xm_input_number": (WHOLE, INPUT_FILL, "right"),
         "xm_input_decimal": ("#,##0.##", INPUT_FILL, "right"),
         "xm_input_usd": (USD, INPUT_FILL, "right"),
+        "xm_input_price": (PRICE, INPUT_FILL, "right"),
         "xm_input_percent": (PERCENT, INPUT_FILL, "right"),
         "xm_lookup_number": (WHOLE, INPUT_FILL, "right"),
         "xm_tokens": (TOKENS, COMPUTED_FILL, "right"),
@@ -71,7 +73,8 @@ def named_styles(wb: Workbook) -> None:
                           italic=name == "xm_lookup_number")
         style.fill = fill(color)
         style.border = GRID
-        style.alignment = Alignment(horizontal=align, vertical="center")
+        # An indent keeps right-aligned numbers off the next column's left-aligned text.
+        style.alignment = Alignment(horizontal=align, vertical="center", indent=1)
         if number_format:
             style.number_format = number_format
         wb.add_named_style(style)
@@ -134,13 +137,12 @@ def widths(ws: Worksheet, columns: dict[str, float]) -> None:
         ws.column_dimensions[letter].width = width
 
 
-def landscape(ws: Worksheet, fit_width: bool = True) -> None:
-    """Print on landscape pages, all columns on one page wide."""
+def landscape(ws: Worksheet, one_page: bool = False) -> None:
+    """Print on landscape pages, all columns one page wide (and all rows too if ``one_page``)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    if fit_width:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4

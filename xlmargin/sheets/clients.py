@@ -90,6 +90,8 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
     ws.freeze_panes = f"B{layout.FIRST_ROW}"
     ws.auto_filter.ref = f"A{layout.HEADER_ROW}:{layout.COL['notes']}{last}"
     ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
+    # Print the clients, not the empty rows kept for new ones.
+    ws.print_area = f"A1:{layout.COL['notes']}{max(row, layout.FIRST_ROW)}"
     landscape(ws)
     return last
 

@@ -98,7 +98,7 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
                        titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=TABLE_FIRST, max_row=last))
     chart.series[0].graphicalProperties.line.width = 38100  # the fixed line, thick
-    chart.height, chart.width = 9, 18
+    chart.height, chart.width = 10, 30
     ws.add_chart(chart, f"A{last + 3}")
     ws.freeze_panes = f"B{TABLE_FIRST}"
-    landscape(ws)
+    landscape(ws, one_page=True)

@@ -73,10 +73,10 @@ def build(ws: Worksheet, udf: bool) -> None:
     header_row(ws, row, ["Function", "Example", "What it does", "Example gives"])
     for name, example, what, result in FUNCTIONS:
         row += 1
-        put(ws, f"A{row}", name)
-        put(ws, f"B{row}", example)  # text: an example to copy, not a live formula
+        put(ws, f"A{row}", name).alignment = wrap
+        put(ws, f"B{row}", example).alignment = wrap  # text to copy, not a live formula
         put(ws, f"C{row}", what).alignment = wrap
-        put(ws, f"D{row}", result).alignment = Alignment(horizontal="right")
+        put(ws, f"D{row}", result).alignment = Alignment(horizontal="right", vertical="top")
         ws.row_dimensions[row].height = 28
     row += 2
     section(ws, f"A{row}", "Setting up the Python functions (xlwings)" if udf
@@ -84,4 +84,4 @@ def build(ws: Worksheet, udf: bool) -> None:
     for line in SETUP:
         row += 1
         put(ws, f"A{row}", line)
-    landscape(ws)
+    landscape(ws, one_page=True)

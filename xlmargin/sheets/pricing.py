@@ -31,22 +31,23 @@ def build(wb: Workbook, ws: Worksheet, prices: Sequence[ModelPrice], as_of: date
         put(ws, f"A{row}", price.model, "xm_input_text")
         put(ws, f"B{row}", price.provider, "xm_input_text")
         put(ws, f"C{row}", price.name or "", "xm_input_text")
-        put(ws, f"D{row}", price.input_usd_per_mtok, "xm_input_usd")
-        put(ws, f"E{row}", price.output_usd_per_mtok, "xm_input_usd")
+        put(ws, f"D{row}", price.input_usd_per_mtok, "xm_input_price")
+        put(ws, f"E{row}", price.output_usd_per_mtok, "xm_input_price")
         # No listed cache price means no discount: cached input costs the input price.
         put(ws, f"F{row}", price.input_usd_per_mtok if cache is None else cache,
-            "xm_input_usd")
+            "xm_input_price")
         put(ws, f"G{row}", (price.as_of or as_of).isoformat(), "xm_input_text")
         put(ws, f"H{row}", price.source, "xm_input_text")
     last = row + extra_rows
     for blank in range(row + 1, last + 1):
-        for letter in "ABC":
+        for letter in "ABCGH":
             ws[f"{letter}{blank}"].style = "xm_input_text"
         for letter in "DEF":
-            ws[f"{letter}{blank}"].style = "xm_input_usd"
+            ws[f"{letter}{blank}"].style = "xm_input_price"
     first = layout.FIRST_ROW
     for name, letter in ((layout.PRICE_MODELS, "A"), (layout.PRICE_INPUT, "D"),
                          (layout.PRICE_OUTPUT, "E"), (layout.PRICE_CACHE, "F")):
         define(wb, name, ws.title, f"${letter}${first}:${letter}${last}")
     ws.freeze_panes = f"B{layout.FIRST_ROW}"
+    ws.print_area = f"A1:H{row}"
     landscape(ws)

@@ -59,7 +59,7 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
         text = formula if formula.startswith("=") else f"={formula}"
         put(ws, f"B{row}", Formula(text), style)
         define(wb, name, ws.title, f"$B${row}")
-    ws["B13"].alignment = Alignment(horizontal="right")
+    ws["B13"].alignment = Alignment(horizontal="right", indent=1)  # "never" too
 
     section(ws, "A18", "Clients by API margin")
     header_row(ws, 19, ["", "Client", "API margin"])
@@ -80,7 +80,7 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
 
     chart = BarChart()
     chart.type = "col"
-    chart.title = "This month: revenue and cost of goods"
+    chart.title = "Revenue and COGS / month"
     chart.y_axis.title = "USD / month"
     chart.y_axis.numFmt = '"$"#,##0'
     chart.y_axis.majorGridlines = None
@@ -92,10 +92,12 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
     chart.legend = None
     chart.series[0].dLbls = DataLabelList()
     chart.series[0].dLbls.showVal = True
+    for hidden in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
+        setattr(chart.series[0].dLbls, hidden, False)
     chart.varyColors = True
     chart.height, chart.width = 7.5, 13
     ws.add_chart(chart, "E4")
-    landscape(ws)
+    landscape(ws, one_page=True)
 
 
 def recommendation() -> str:
