@@ -1,0 +1,118 @@
+"""`xlmargin new` and `xlmargin report` end to end: files, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from xlmargin.cli import main
+from xlmargin.sheets import layout as lay
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = ["--as-of", "2026-11-01"]
+
+
+def xlmargin(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "xlmargin", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_new_writes_and_never_overwrites_without_force(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "acme.xlsx"
+    assert main(["new", "Acme AI", "--formulas", "native", "-o", str(out), *AS_OF]) == 0
+    first = out.read_bytes()
+    assert main(["new", "Other", "--formulas", "native", "-o", str(out), *AS_OF]) == 2
+    assert "already exists; pass --force" in capsys.readouterr().err
+    assert out.read_bytes() == first
+    assert main(["new", "Other", "--formulas", "native", "-o", str(out), "--force",
+                 *AS_OF]) == 0
+    assert load_workbook(out)["Clients"]["A1"].value == "Other: clients"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme.xlsx"]  # no temp files left
+
+
+def test_default_name_and_suffix(tmp_path: Path) -> None:
+    result = xlmargin("new", "Acme AI / Labs", *AS_OF, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "Acme-AI-Labs.xlsm").exists()
+    wrong = xlmargin("new", "Acme", "--formulas", "native", "-o", "acme.xlsm", cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert "writes a .xlsx file" in wrong.stderr
+
+
+def test_bad_roster_stops_before_writing(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("client,use_case,interactions_per_day,model,monthly_revenue\n"
+                      "A,customer_support,ten,gpt-4o,100\n"
+                      "B,customer_support,-1,gpt-4o,100\n"
+                      "C,nonsense,1,gpt-9000,100\n", encoding="utf-8")
+    result = xlmargin("new", "Acme", "--roster", str(roster), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for expected in ("row 2, column interactions_per_day", "row 3, column interactions_per_day",
+                     "row 4, column use_case", "row 4, column model", "4 problems"):
+        assert expected in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+
+
+def test_report_json_from_workbook_and_from_roster_agree(tmp_path: Path) -> None:
+    templates = ROOT / "templates"
+    made = xlmargin("new", "Acme", "--formulas", "native", "-o", "acme.xlsx", *AS_OF,
+                    cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    from_workbook = xlmargin("report", "acme.xlsx", "--json", cwd=tmp_path)
+    from_roster = xlmargin("report", str(templates / "roster.csv"), "--settings",
+                           str(templates / "agency.toml"), *AS_OF, "--json", cwd=tmp_path)
+    assert from_workbook.returncode == from_roster.returncode == 0
+    a, b = json.loads(from_workbook.stdout), json.loads(from_roster.stdout)
+    assert a["warnings"] == b["warnings"] == []
+    assert a["crossover"] == b["crossover"] == 2
+    assert a["totals"] == pytest.approx(b["totals"])
+    assert [c["client"] for c in a["clients"]] == [c["client"] for c in b["clients"]]
+    for x, y in zip(a["clients"], b["clients"], strict=True):
+        assert {k: v for k, v in x.items() if k != "client"} == pytest.approx(
+            {k: v for k, v in y.items() if k != "client"})
+    assert sum(c["ft_cost"] for c in a["clients"]) == pytest.approx(a["totals"]["ft_cogs"])
+    # ft_cogs = ft_cost(12 clients) with the starter settings' 20% buffer.
+    assert a["totals"]["ft_cogs"] == pytest.approx((3 * 14.5 + 80 + 10 + 5 * 12) * 1.2)
+    text = xlmargin("report", "acme.xlsx", cwd=tmp_path)
+    assert "Lumen Analytics" in text.stdout and "Underwater" in text.stdout
+    assert "crossover: 2 clients" in text.stdout
+
+
+def test_report_names_bad_cells_and_keeps_good_rows(tmp_path: Path) -> None:
+    out = tmp_path / "acme.xlsm"
+    assert main(["new", "Acme", "-o", str(out), *AS_OF]) == 0
+    wb = load_workbook(out, keep_vba=True)
+    ws = wb["Clients"]
+    ws.delete_rows(lay.FIRST_ROW + 1)            # a client removed
+    col = lay.COL
+    ws[f"{col['monthly_revenue']}7"] = "n/a"     # text where a number belongs
+    ws[f"{col['model']}8"] = "gpt-17"            # a model not on the Pricing sheet
+    ws[f"{col['use_case']}9"] = "astrology"      # a use case not on Assumptions
+    wb["Assumptions"]["B8"] = "two"              # RetryRate? see below
+    wb.save(out)
+    assert wb["Assumptions"]["C8"].value == "RetryRate"
+    result = xlmargin("report", str(out), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data["clients"]) == 12 - 1 - 3
+    warnings = "\n".join(data["warnings"])
+    assert "Clients!H7: expected a number, got 'n/a'" in warnings
+    assert "Clients!E8: model 'gpt-17' is not on the Pricing sheet" in warnings
+    assert "Clients!B9: unknown use case 'astrology'" in warnings
+    assert "Assumptions!B8: expected a number, got 'two'; using the default" in warnings
+    assert "Clients!H7" in result.stderr  # the text output's warnings go to stderr too
+
+
+def test_report_on_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
+    bogus = tmp_path / "x.xlsx"
+    bogus.write_text("hello")
+    result = xlmargin("report", str(bogus), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "not an Excel workbook" in result.stderr and "Traceback" not in result.stderr
