@@ -208,12 +208,16 @@ def crossover(api_cost_per_client: float, base_monthly_usd: float = BASE_MONTHLY
     def self_hosting_cheaper(n: int) -> bool:
         return (base_monthly_usd + per_client_usd * n) * (1 + buffer) < n * api_cost_per_client
 
-    # n > fixed / marginal, solved in closed form, then nudged against float rounding.
+    # n > fixed / marginal, solved in closed form, then nudged a step against float rounding
+    # (a bounded nudge: past 2**53 clients whole numbers no longer differ as floats).
     n = max(1, math.floor(base_monthly_usd * (1 + buffer) / marginal) + 1)
-    while n > 1 and self_hosting_cheaper(n - 1):
-        n -= 1
-    while not self_hosting_cheaper(n):
-        n += 1
+    for _ in range(3):
+        if n > 1 and self_hosting_cheaper(n - 1):
+            n -= 1
+        elif not self_hosting_cheaper(n):
+            n += 1
+        else:
+            break
     return n
 
 

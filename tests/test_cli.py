@@ -1,0 +1,117 @@
+"""The command line as an engineer at a terminal uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xlmargin.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse's --help/--version/usage errors
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cost_json_is_the_articles_realistic_gpt4o_client(capsys) -> None:
+    code, out, _ = run(capsys, "cost", "--model", "gpt-4o", "--input-tokens", "350",
+                       "--output-tokens", "250", "--interactions", "100", "--json")
+    assert code == 0
+    data = json.loads(out)
+    k = 100 * 30 * 2.5 * 1.05 * 1.15
+    assert data["input_tokens_per_month"] == pytest.approx((350 + 1000) * k)  # 12,225,937.5
+    assert data["output_tokens_per_month"] == pytest.approx(250 * k)  # 2,264,062.5
+    assert data["monthly_cost"] == pytest.approx(((350 + 1000) * k * 2.5 + 250 * k * 10) / 1e6)
+
+
+def test_cost_from_a_use_case_with_the_articles_base_formula(capsys) -> None:
+    code, out, _ = run(capsys, "cost", "--model", "GPT-4o", "--use-case", "Customer support "
+                       "chatbot", "--interactions", "100", "--system-prompt-tokens", "0",
+                       "--context-multiplier", "1", "--retry-rate", "0",
+                       "--power-user-multiplier", "1", "--json")
+    assert code == 0
+    assert json.loads(out)["monthly_cost"] == pytest.approx(2.625 + 7.5)
+
+
+def test_cost_human_output_is_a_table(capsys) -> None:
+    code, out, _ = run(capsys, "cost", "--model", "gpt-4o", "--use-case", "customer_support",
+                       "--interactions", "100")
+    assert code == 0
+    assert "Monthly API cost" in out and "$53.21" in out and "12,225,938" in out
+
+
+@pytest.mark.parametrize(("api_cost", "expected"), [("180", 1), ("40", 4), ("350", 1)])
+def test_crossover_json(capsys, api_cost: str, expected: int) -> None:
+    code, out, _ = run(capsys, "crossover", "--api-cost", api_cost, "--json")
+    assert code == 0
+    assert json.loads(out)["crossover"] == expected
+
+
+def test_crossover_never_is_null(capsys) -> None:
+    code, out, _ = run(capsys, "crossover", "--api-cost", "5", "--json")
+    assert code == 0 and json.loads(out)["crossover"] is None
+
+
+def test_crossover_table_includes_the_crossover_and_margins(capsys) -> None:
+    code, out, _ = run(capsys, "crossover", "--api-cost", "40")
+    assert code == 0
+    assert "Crossover: 4 clients" in out
+    assert "$153.50" in out  # 133.50 + 4 x 5 at the crossover row
+
+
+def test_prices_json_fields(capsys) -> None:
+    code, out, _ = run(capsys, "prices", "gpt-4o-mini", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    mini = next(r for r in rows if r["provider"] == "openai" and r["model"] == "gpt-4o-mini")
+    assert (mini["input_per_mtok"], mini["output_per_mtok"]) == (0.15, 0.60)
+    assert mini["cache_read_per_mtok"] == 0.075
+
+
+def test_prices_without_query_lists_popular_models(capsys) -> None:
+    code, out, _ = run(capsys, "prices")
+    assert code == 0 and "claude-3-5-sonnet" in out and "gpt-4o" in out
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["cost", "--model", "gpt4o", "--use-case", "rag", "--interactions", "10"],
+     "did you mean gpt-4o"),
+    (["cost", "--model", "gpt-4o", "--interactions", "abc"], "--interactions"),
+    (["cost", "--model", "gpt-4o", "--interactions", "10"], "--input-tokens"),
+    (["cost", "--model", "gpt-4o", "--use-case", "poetry", "--interactions", "10"],
+     "unknown use case 'poetry'"),
+    (["cost", "--model", "gpt-4o", "--use-case", "rag", "--interactions", "-3"],
+     "interactions_per_day: must be at least 0"),
+    (["crossover", "--api-cost", "40", "--clients", "0,2"], "--clients"),
+    (["prices", "--prices", "missing.toml"], "price file not found"),
+])
+def test_bad_arguments_exit_2_with_one_line(capsys, argv: list[str], needle: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert needle in err and "Traceback" not in err
+
+
+def test_every_command_has_help_with_an_example(capsys) -> None:
+    from xlmargin.cli import COMMANDS
+
+    for command in COMMANDS:
+        code, out, _ = run(capsys, command, "--help")
+        assert code == 0 and "Example:" in out, command
+
+
+def test_console_script_and_module_entry_point() -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    result = subprocess.run([sys.executable, "-m", "xlmargin", "--version"], env=env,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("xlmargin ")

@@ -1,0 +1,38 @@
+"""Docs that cannot drift: the README's commands exist and CI runs its test command."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from xlmargin.cli import COMMANDS, main
+
+ROOT = Path(__file__).parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_starts_with_setup_and_test_commands() -> None:
+    commands = re.findall(r"^    (\S.*)$", README.split("## ")[0], flags=re.M)
+    assert len(commands) == 2
+    setup, test = commands
+    assert setup.startswith("python3 -m venv .venv && ") and "xlmargin" in setup
+    assert test in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented(command: str) -> None:
+    assert f"xlmargin {command}" in README
+
+
+def test_readme_command_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
+    examples = re.findall(r"^    xlmargin (\w[^#\n]*?)\s*(?:#.*)?$", README, flags=re.M)
+    assert examples
+    for example in examples:
+        argv = shlex.split(example)
+        if argv[0] in ("new", "report", "import-usage"):
+            continue  # run with files by their own tests
+        assert main(argv) == 0, example
+        capsys.readouterr()

@@ -1,0 +1,35 @@
+"""The arrows point one way: the core never imports xlwings, openpyxl or the CLI, and starting
+the CLI imports nothing heavy until a command needs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE = ("xlmargin.calc", "xlmargin.catalog", "xlmargin.models", "xlmargin.functions",
+        "xlmargin.api_cost_ranges", "xlmargin.presets", "xlmargin.price_file")
+
+
+def imported_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)
+    return set(result.stdout.split())
+
+
+def test_core_imports_neither_xlwings_nor_openpyxl() -> None:
+    loaded = imported_after("\n".join(f"import {m}" for m in CORE))
+    assert not loaded & {"xlwings", "openpyxl"}
+    assert "xlmargin.cli" not in loaded
+
+
+def test_cli_start_imports_nothing_heavy() -> None:
+    loaded = imported_after("from xlmargin.cli import build_parser\nbuild_parser()")
+    assert not loaded & {"pydantic", "genai_prices", "openpyxl", "numpy", "xlwings"}
+
+
+def test_excel_function_server_import_is_light() -> None:
+    # What "Import Functions" and the UDF server load: no openpyxl, no genai-prices until a
+    # model is first looked up.
+    loaded = imported_after("import xlmargin.functions")
+    assert not loaded & {"openpyxl", "genai_prices", "pydantic"}
