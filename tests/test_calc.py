@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -184,17 +185,21 @@ def test_zero_usage_costs_zero(inp: float, out: float, in_price: float,
 def test_crossover_is_the_first_count_where_self_hosting_is_cheaper(
         api: float, base: float, per_client: float, buffer: float) -> None:
     n = calc.crossover(api, base, per_client, buffer)
+    a, b, p, r = map(Fraction, (api, base, per_client, buffer))
 
-    def cheaper(k: int) -> bool:
-        return calc.ft_cost(k, base, per_client, buffer) < k * api
+    def cheaper(k: int) -> bool:  # the definition, in exact arithmetic
+        return (b + p * k) * (1 + r) < k * a
 
     if n is None:
         assert api <= per_client * (1 + buffer)
-        assert not cheaper(1) and not cheaper(1000)
+        assert not cheaper(1) and not cheaper(10**9)
     else:
         assert cheaper(n)
         assert n == 1 or not cheaper(n - 1)
         assert cheaper(n + 1)  # and it stays cheaper beyond the crossover
+        if n < 10**6:  # where floats resolve whole clients, FT_COST agrees
+            assert calc.ft_cost(n, base, per_client, buffer) < n * api or \
+                math.isclose(calc.ft_cost(n, base, per_client, buffer), n * api)
 
 
 @given(st.floats(min_value=0.01, max_value=1e6), st.floats(min_value=-5, max_value=0.99))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from xlmargin.errors import InputError
@@ -201,24 +202,14 @@ def crossover(api_cost_per_client: float, base_monthly_usd: float = BASE_MONTHLY
     """
     number("api_cost_per_client", api_cost_per_client)
     _check_infra(base_monthly_usd, per_client_usd, buffer)
-    marginal = api_cost_per_client - per_client_usd * (1 + buffer)
+    # Exact rational arithmetic on the given floats: the first whole n above fixed / marginal,
+    # with no float rounding to nudge around, however large n gets.
+    api, base, per, extra = map(Fraction, (api_cost_per_client, base_monthly_usd,
+                                           per_client_usd, buffer))
+    marginal = api - per * (1 + extra)
     if marginal <= 0:
         return None
-
-    def self_hosting_cheaper(n: int) -> bool:
-        return (base_monthly_usd + per_client_usd * n) * (1 + buffer) < n * api_cost_per_client
-
-    # n > fixed / marginal, solved in closed form, then nudged a step against float rounding
-    # (a bounded nudge: past 2**53 clients whole numbers no longer differ as floats).
-    n = max(1, math.floor(base_monthly_usd * (1 + buffer) / marginal) + 1)
-    for _ in range(3):
-        if n > 1 and self_hosting_cheaper(n - 1):
-            n -= 1
-        elif not self_hosting_cheaper(n):
-            n += 1
-        else:
-            break
-    return n
+    return max(1, math.floor(base * (1 + extra) / marginal) + 1)
 
 
 def margin(revenue: float, cogs: float) -> float:
