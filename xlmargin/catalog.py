@@ -234,3 +234,9 @@ def _providers_in_order() -> tuple[Any, ...]:
 @cache
 def _snapshot_models() -> tuple[tuple[Any, Any], ...]:
     return tuple((p, m) for p in _providers_in_order() for m in p.models)
+
+
+def snapshot_model(name: str) -> tuple[Any, Any] | None:
+    """(provider, model) of genai-prices' bundled snapshot for ``name``, with its dated prices
+    and price variants (batch); None when the snapshot does not know the name."""
+    return _find_in_snapshot(name)

@@ -1,0 +1,79 @@
+"""xlmargin import-usage: actual API cost per client from provider usage and cost exports."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from xlmargin.cli import FORMATTER, example
+
+FORMAT_NAMES = ("openai-usage", "openai-costs", "openai-usage-csv", "openai-costs-csv",
+                "anthropic-usage", "anthropic-cost", "anthropic-usage-csv", "anthropic-cost-csv",
+                "litellm", "litellm-csv", "plain")
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "import-usage", help="actual API cost per client from usage exports",
+        description="Read provider usage and cost exports (OpenAI, Anthropic, LiteLLM, or a "
+                    "plain CSV), attribute tokens and dollars to clients, and print each "
+                    "client's actual cost and monthly average. Billed amounts are used as "
+                    "billed; token usage is priced at the catalog price of its day.",
+        epilog=example("xlmargin import-usage costs.json usage.csv --clients map.csv "
+                       "--by api_key"),
+        formatter_class=FORMATTER)
+    parser.add_argument("files", nargs="+", metavar="FILE", help="usage or cost export files")
+    parser.add_argument("--clients", metavar="MAP.CSV",
+                        help="identifier,client rows (project id, API key id or alias, "
+                             "workspace, user or tag -> client); unmapped usage is reported "
+                             "as unattributed")
+    parser.add_argument("--by", default="api_key",
+                        choices=("project", "api_key", "workspace", "user", "tag"),
+                        help="which identifier names the client (default: %(default)s)")
+    parser.add_argument("--format", choices=FORMAT_NAMES, metavar="NAME",
+                        help="force a format: " + ", ".join(FORMAT_NAMES))
+    parser.add_argument("--workbook", metavar="PATH",
+                        help="write an Actuals sheet into a workbook made by `xlmargin new`")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from xlmargin.render import dump_json, table, tokens
+    from xlmargin.usage.aggregate import import_usage
+    from xlmargin.usage.clients import UNATTRIBUTED
+
+    actuals = import_usage(args.files, by=args.by, clients_file=args.clients,
+                           forced=args.format)
+    if args.workbook:
+        from xlmargin.usage.workbook import write_actuals
+
+        backup = write_actuals(args.workbook, actuals)
+        actuals.warnings.append(f"{args.workbook}: Actuals sheet written; the original is "
+                                f"kept as {backup}")
+    data = actuals.as_json()
+    if args.json:
+        print(dump_json(data))
+        return 0
+    period = data["period"]
+    print(f"Period {period['start']} to {period['end']} ({data['months']} months), "  # type: ignore[index]
+          f"{len(actuals.formats)} file(s): "
+          + ", ".join(f"{path} [{name}]" for path, name in actuals.formats.items()))
+    entries = list(data["clients"])  # type: ignore[call-overload]
+    if data["unattributed"]:
+        entries.append(data["unattributed"])
+    rows = [[e["client"], f"{e['requests']:,}", tokens(e["input_tokens"]),
+             tokens(e["cached_input_tokens"]), tokens(e["output_tokens"]),
+             f"${e['cost_usd']:,.2f}",
+             "" if e["monthly_cost_usd"] is None else f"${e['monthly_cost_usd']:,.2f}"]
+            for e in entries]
+    print(table(["Client", "Requests", "Input", "Cached", "Output", "Cost", "Per month"], rows,
+                right=[False, True, True, True, True, True, True]))
+    if not entries:
+        print(f"(no usage; {UNATTRIBUTED} is empty)")
+    for unpriced in data["unpriced"]:  # type: ignore[attr-defined]
+        print(f"Unpriced: {unpriced['model']}: {unpriced['input_tokens']:,} input, "
+              f"{unpriced['output_tokens']:,} output tokens")
+    for warning in data["warnings"]:  # type: ignore[attr-defined]
+        print(f"warning: {warning}")
+    return 0

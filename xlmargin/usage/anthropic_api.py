@@ -1,0 +1,92 @@
+"""Anthropic Admin API JSON: the messages usage report and the cost report. Times are RFC 3339
+strings; the cost report's ``amount`` is a decimal string in cents. Usage input classes are
+additive: uncached + cache reads + 5-minute and 1-hour cache writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from xlmargin.usage.buckets import buckets
+from xlmargin.usage.record import (
+    Malformed,
+    RowError,
+    UsageRecord,
+    count,
+    money,
+    text_or_none,
+    timestamp,
+)
+
+USAGE, COST = "anthropic-usage", "anthropic-cost"
+CENTS = Decimal(100)
+
+
+def _walk(data: Any, where: str, source: str, result_of: Any) -> Iterator[UsageRecord | Malformed]:
+    for path, bucket in buckets(data):
+        if not isinstance(bucket, dict) or "starting_at" not in bucket:
+            yield Malformed(f"{where}:{path}", "not a bucket with starting_at/ending_at")
+            continue
+        try:
+            start = timestamp(bucket.get("starting_at"), "starting_at")
+            end = timestamp(bucket.get("ending_at"), "ending_at")
+            if end <= start:
+                raise RowError("ending_at is not after starting_at")
+        except RowError as error:
+            yield Malformed(f"{where}:{path}", str(error))
+            continue
+        results = bucket.get("results") or []
+        if not results:
+            yield UsageRecord(source=source, where=f"{where}:{path}", start=start, end=end)
+        for j, result in enumerate(results):
+            at = f"{where}:{path}.results[{j}]"
+            if not isinstance(result, dict):
+                yield Malformed(at, "result is not an object")
+                continue
+            try:
+                yield result_of(result, at, start, end)
+            except RowError as error:
+                yield Malformed(at, str(error))
+
+
+def _ids(result: dict[str, Any]) -> dict[str, str | None]:
+    return {"api_key_id": text_or_none(result.get("api_key_id")),
+            "workspace": text_or_none(result.get("workspace_id")),
+            "user": text_or_none(result.get("account_id"))}
+
+
+def _usage(result: dict[str, Any], at: str, start: Any, end: Any) -> UsageRecord:
+    creation = result.get("cache_creation") or {}
+    if not isinstance(creation, dict):
+        raise RowError("cache_creation: expected an object")
+    uncached = count(result.get("uncached_input_tokens"), "uncached_input_tokens")
+    cached = count(result.get("cache_read_input_tokens"), "cache_read_input_tokens")
+    write_5m = count(creation.get("ephemeral_5m_input_tokens"),
+                     "cache_creation.ephemeral_5m_input_tokens")
+    write_1h = count(creation.get("ephemeral_1h_input_tokens"),
+                     "cache_creation.ephemeral_1h_input_tokens")
+    return UsageRecord(
+        source=USAGE, where=at, start=start, end=end, model=text_or_none(result.get("model")),
+        input_tokens=uncached + cached + write_5m + write_1h, cached_input_tokens=cached,
+        cache_write_tokens=write_5m, cache_write_1h_tokens=write_1h,
+        output_tokens=count(result.get("output_tokens"), "output_tokens"),
+        batch=result.get("service_tier") == "batch", **_ids(result))
+
+
+def _cost(result: dict[str, Any], at: str, start: Any, end: Any) -> UsageRecord:
+    cents = money(result.get("amount"), "amount")
+    currency = text_or_none(result.get("currency"))
+    return UsageRecord(
+        source=COST, where=at, start=start, end=end, model=text_or_none(result.get("model")),
+        cost_usd=None if cents is None else cents / CENTS,
+        currency=currency.upper() if currency else "USD",
+        batch=result.get("service_tier") == "batch", **_ids(result))
+
+
+def read_usage(data: Any, where: str) -> Iterator[UsageRecord | Malformed]:
+    return _walk(data, where, USAGE, _usage)
+
+
+def read_cost(data: Any, where: str) -> Iterator[UsageRecord | Malformed]:
+    return _walk(data, where, COST, _cost)

@@ -1,0 +1,114 @@
+"""OpenAI admin API JSON: Usage (``/organization/usage/completions``, ``/embeddings``...) and
+Costs (``/organization/costs``). Times are unix seconds; cost ``amount.value`` is in dollars,
+sometimes a JSON string."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from xlmargin.usage.buckets import buckets
+from xlmargin.usage.record import (
+    Malformed,
+    RowError,
+    Skipped,
+    UsageRecord,
+    count,
+    flag,
+    money,
+    text_or_none,
+    unix,
+)
+
+USAGE, COSTS = "openai-usage", "openai-costs"
+
+Item = UsageRecord | Malformed | Skipped
+
+
+def _walk(data: Any, where: str, result_of: Any) -> Iterator[Item]:
+    for path, bucket in buckets(data):
+        if not isinstance(bucket, dict) or "start_time" not in bucket:
+            yield Malformed(f"{where}:{path}", "not a bucket with start_time/end_time")
+            continue
+        try:
+            start = unix(bucket.get("start_time"), "start_time")
+            end = unix(bucket.get("end_time"), "end_time")
+            if end <= start:
+                raise RowError("end_time is not after start_time")
+        except RowError as error:
+            yield Malformed(f"{where}:{path}", str(error))
+            continue
+        results = bucket.get("results") or []
+        if not results:
+            yield UsageRecord(source="", where=f"{where}:{path}", start=start, end=end)
+            continue
+        for j, result in enumerate(results):
+            at = f"{where}:{path}.results[{j}]"
+            if not isinstance(result, dict):
+                yield Malformed(at, "result is not an object")
+                continue
+            try:
+                yield result_of(result, at, start, end)
+            except RowError as error:
+                yield Malformed(at, str(error))
+
+
+def _ids(result: dict[str, Any]) -> dict[str, str | None]:
+    return {"project_id": text_or_none(result.get("project_id")),
+            "api_key_id": text_or_none(result.get("api_key_id")),
+            "user": text_or_none(result.get("user_id"))}
+
+
+def _usage(result: dict[str, Any], at: str, start: Any, end: Any) -> UsageRecord | Skipped:
+    kind = str(result.get("object", ""))
+    if "output_tokens" not in result and "input_tokens" not in result:
+        # images, audio, vector stores, web/file searches: not per-token usage
+        return Skipped(at, kind.rsplit(".", 2)[-2] if kind.count(".") >= 2 else "non-token")
+    input_tokens = count(result.get("input_tokens"), "input_tokens")
+    cached = count(result.get("input_cached_tokens"), "input_cached_tokens")
+    writes = count(result.get("input_cache_write_tokens"), "input_cache_write_tokens")
+    if cached + writes > input_tokens:
+        raise RowError(f"input_cached_tokens + input_cache_write_tokens ({cached + writes}) "
+                       f"exceed input_tokens ({input_tokens})")
+    return UsageRecord(
+        source=USAGE, where=at, start=start, end=end, model=text_or_none(result.get("model")),
+        requests=count(result.get("num_model_requests"), "num_model_requests"),
+        input_tokens=input_tokens, cached_input_tokens=cached, cache_write_tokens=writes,
+        output_tokens=count(result.get("output_tokens"), "output_tokens"),
+        batch=flag(result.get("batch"), "batch"), **_ids(result))
+
+
+def model_of_line_item(line_item: str | None) -> str | None:
+    """'gpt-4o-mini-2024-07-18, cached input' -> 'gpt-4o-mini-2024-07-18' (best effort)."""
+    if not line_item or "," not in line_item:
+        return None
+    model = line_item.split(",", 1)[0].strip()
+    return model.split("|", 1)[-1].strip() or None
+
+
+def _cost(result: dict[str, Any], at: str, start: Any, end: Any) -> UsageRecord:
+    amount = result.get("amount")
+    if not isinstance(amount, dict):
+        raise RowError("amount: expected {value, currency}")
+    value = money(amount.get("value"), "amount.value")
+    currency = text_or_none(amount.get("currency"))
+    return UsageRecord(
+        source=COSTS, where=at, start=start, end=end,
+        model=model_of_line_item(text_or_none(result.get("line_item"))), cost_usd=value,
+        currency=currency.upper() if currency else "USD", **_ids(result))
+
+
+def read_usage(data: Any, where: str) -> Iterator[Item]:
+    for item in _walk(data, where, _usage):
+        yield _sourced(item, USAGE)
+
+
+def read_costs(data: Any, where: str) -> Iterator[Item]:
+    for item in _walk(data, where, _cost):
+        yield _sourced(item, COSTS)
+
+
+def _sourced(item: Item, source: str) -> Item:
+    if isinstance(item, UsageRecord) and not item.source:
+        return UsageRecord(source=source, where=item.where, start=item.start, end=item.end)
+    return item

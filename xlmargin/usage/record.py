@@ -1,0 +1,192 @@
+"""The normalised usage record every importer yields, and the small parsers they share.
+
+Token convention (whatever the source's): ``input_tokens`` counts *all* input tokens, cached
+reads and cache writes included (OpenAI's convention); ``cached_input_tokens``,
+``cache_write_tokens`` and ``cache_write_1h_tokens`` are the parts of it billed at other rates.
+Anthropic's ``uncached_input_tokens`` is therefore added to its cache counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """One row, bucket result or request of an export, in a common shape."""
+
+    source: str
+    """The format name, e.g. 'openai-usage'."""
+    where: str
+    """File and line ('usage.csv:7') or JSON path ('costs.json:$.data[0].results[1]')."""
+    start: datetime
+    """Start of the period the record covers (UTC, inclusive)."""
+    end: datetime
+    """End of that period (UTC, exclusive). A request covers its whole UTC day."""
+    model: str | None = None
+    requests: int = 0
+    input_tokens: int = 0
+    """All input tokens, cached reads and cache writes included."""
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    """Cache writes at the (5-minute) write price."""
+    cache_write_1h_tokens: int = 0
+    output_tokens: int = 0
+    batch: bool = False
+    cost_usd: Decimal | None = None
+    """The amount billed (or logged by a gateway) when the export has one, in ``currency``."""
+    currency: str | None = None
+    project_id: str | None = None
+    api_key_id: str | None = None
+    key_alias: str | None = None
+    workspace: str | None = None
+    user: str | None = None
+    tags: tuple[str, ...] = ()
+    client: str | None = None
+    """A client named by the file itself (the plain CSV's ``client`` column)."""
+
+    @property
+    def empty(self) -> bool:
+        """A bucket or row with no usage: it only says the period was covered."""
+        return (self.cost_usd is None and not self.requests and not self.input_tokens
+                and not self.output_tokens and self.model is None)
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A row or record that could not be read; the rest of the file still is."""
+
+    where: str
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Usage that is not priced per token (images, audio seconds, vector storage...)."""
+
+    where: str
+    kind: str
+
+
+class RowError(ValueError):
+    """A value in one row is unusable; the importer turns it into a Malformed."""
+
+
+def count(value: object, name: str) -> int:
+    """A token or request count: ints, '1,234', and the float text spreadsheets write
+    ('59200.0'); blank is 0."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool):
+        raise RowError(f"{name}: expected a count, got {value!r}")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise RowError(f"{name}: expected a whole number, got {value!r}")
+        result = int(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("_", "")
+        if text.isdigit():
+            return int(text)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise RowError(f"{name}: expected a count, got {value!r}") from None
+        if not number.is_finite() or number != number.to_integral_value():
+            raise RowError(f"{name}: expected a whole number, got {value!r}")
+        result = int(number)
+    else:
+        raise RowError(f"{name}: expected a count, got {value!r}")
+    if result < 0:
+        raise RowError(f"{name}: negative count {value!r}")
+    return result
+
+
+def money(value: object, name: str) -> Decimal | None:
+    """An amount as Decimal from a number or a string (never through float); blank is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RowError(f"{name}: expected an amount, got {value!r}")
+    try:
+        amount = Decimal(str(value).strip().replace(",", "") if isinstance(value, str)
+                         else str(value))
+    except InvalidOperation:
+        raise RowError(f"{name}: expected an amount, got {value!r}") from None
+    if not amount.is_finite():
+        raise RowError(f"{name}: expected an amount, got {value!r}")
+    return amount
+
+
+def flag(value: object, name: str) -> bool:
+    """true/false/1/0/yes/no in any case, booleans; blank or null is False."""
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes", "1.0", "t"}:
+        return True
+    if text in {"false", "0", "no", "0.0", "f"}:
+        return False
+    raise RowError(f"{name}: expected true or false, got {value!r}")
+
+
+def unix(value: object, name: str) -> datetime:
+    """Unix seconds (OpenAI) as an aware UTC datetime; accepts '1759622400.0' text too."""
+    try:
+        seconds = int(value) if isinstance(value, int) and not isinstance(value, bool) \
+            else int(Decimal(str(value).strip()))
+        return datetime.fromtimestamp(seconds, UTC)
+    except (InvalidOperation, ValueError, OverflowError, OSError):
+        raise RowError(f"{name}: expected unix seconds, got {value!r}") from None
+
+
+def timestamp(value: object, name: str) -> datetime:
+    """RFC 3339 / ISO 8601 ('2025-08-01T00:00:00Z', '+00:00', naive = UTC) or a bare date."""
+    if not isinstance(value, str) or not value.strip():
+        raise RowError(f"{name}: expected a date or time, got {value!r}")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(day(text, name), datetime.min.time(), UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise RowError(f"{name}: expected a date or time, got {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def day(text: object, name: str) -> date:
+    """A 'YYYY-MM-DD' day (also the first 10 characters of an ISO time)."""
+    if not isinstance(text, str):
+        raise RowError(f"{name}: expected a date, got {text!r}")
+    try:
+        return _day(text.strip()[:10])
+    except ValueError:
+        raise RowError(f"{name}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+@lru_cache(maxsize=4096)
+def day_span(when: date) -> tuple[datetime, datetime]:
+    """[00:00, next 00:00) UTC of a day."""
+    start = datetime(when.year, when.month, when.day, tzinfo=UTC)
+    return start, start + DAY
+
+
+def text_or_none(value: object) -> str | None:
+    """A non-blank identifier as text, else None."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
