@@ -99,7 +99,7 @@ class Actuals:
 
 
 def _usd(value: Decimal) -> float:
-    return float(round(value, 6))
+    return float(round(value, 10))
 
 
 def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
