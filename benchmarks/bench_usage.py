@@ -1,0 +1,105 @@
+"""Usage import speed (issue 4): a 1,000,000-row LiteLLM_SpendLogs CSV grouped by API key,
+xlmargin's import (streaming, the same code as `import-usage`) against DuckDB's GROUP BY over
+the same file, in the same run. Each side runs in its own subprocess so its peak RSS can be
+read; the figures are medians of --runs runs.
+
+    .venv/bin/python benchmarks/bench_usage.py [--rows 1000000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADER = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens",
+          "completion_tokens", "startTime", "endTime", "model", "user", "metadata",
+          "request_tags", "team_id", "end_user", "status"]
+MODELS = ("gpt-4o-mini", "gpt-4o", "claude-haiku-4-5", "claude-sonnet-4-5")
+
+
+def generate(path: Path, rows: int, keys: int = 50) -> None:
+    rng = random.Random(4)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            key = rng.randrange(keys)
+            prompt, completion = rng.randrange(50, 8000), rng.randrange(10, 1500)
+            cached = rng.choice((0, 0, 1024, 2048))
+            day = 1 + i * 90 // rows
+            month, dom = 7 + (day - 1) // 30, 1 + (day - 1) % 30
+            stamp = f"2026-{month:02d}-{dom:02d} {i % 24:02d}:{i % 60:02d}:00.000"
+            meta = json.dumps({"user_api_key_alias": f"client-{key}",
+                               "usage_object": {"prompt_tokens_details":
+                                                {"cached_tokens": min(cached, prompt)}}})
+            writer.writerow([f"req-{i}", "acompletion", f"hash{key:04d}",
+                             f"{(prompt * 0.15 + completion * 0.6) / 1e6:.8f}",
+                             prompt + completion, prompt, completion, stamp, stamp,
+                             MODELS[key % 4], f"user-{key}", meta, f'["client:{key}"]',
+                             f"team-{key % 5}", "", "success"])
+
+
+XLMARGIN = """
+import sys, time, resource
+from xlmargin.usage.aggregate import import_usage
+t = time.perf_counter()
+result = import_usage([sys.argv[1]], by="api_key", forced="litellm-csv")
+elapsed = time.perf_counter() - t
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(result.clients),
+      sum(c.requests for c in result.clients.values()))
+"""
+
+DUCKDB = """
+import sys, time, resource, duckdb
+t = time.perf_counter()
+rows = duckdb.sql(f"SELECT api_key, count(*), sum(prompt_tokens), sum(completion_tokens), "
+                  f"sum(spend) FROM read_csv('{sys.argv[1]}', header=true) "
+                  "GROUP BY api_key").fetchall()
+elapsed = time.perf_counter() - t
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(rows),
+      sum(r[1] for r in rows))
+"""
+
+
+def measure(code: str, path: Path) -> tuple[float, float, int, int]:
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                         text=True, check=True).stdout.split()
+    return float(out[0]), int(out[1]) / 1024, int(out[2]), int(out[3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "spend_logs.csv"
+        started = time.perf_counter()
+        generate(path, args.rows)
+        print(f"generated {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB in "
+              f"{time.perf_counter() - started:.1f} s")
+        ours, theirs = [], []
+        for _ in range(args.runs):
+            ours.append(measure(XLMARGIN, path))
+            theirs.append(measure(DUCKDB, path))
+        assert ours[0][3] == theirs[0][3] == args.rows, (ours[0], theirs[0])
+        assert ours[0][2] == theirs[0][2]
+        t_ours = statistics.median(r[0] for r in ours)
+        t_duck = statistics.median(r[0] for r in theirs)
+        print(f"xlmargin import-usage: median {t_ours:.2f} s, peak RSS "
+              f"{max(r[1] for r in ours):.0f} MB")
+        print(f"DuckDB GROUP BY:       median {t_duck:.2f} s, peak RSS "
+              f"{max(r[1] for r in theirs):.0f} MB")
+        print(f"ratio: {t_ours / t_duck:.1f}x (target <= 3x)")
+
+
+if __name__ == "__main__":
+    main()
