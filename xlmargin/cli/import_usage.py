@@ -32,8 +32,6 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help="which identifier names the client (default: %(default)s)")
     parser.add_argument("--format", choices=FORMAT_NAMES, metavar="NAME",
                         help="force a format: " + ", ".join(FORMAT_NAMES))
-    parser.add_argument("--workbook", metavar="PATH",
-                        help="write an Actuals sheet into a workbook made by `xlmargin new`")
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -45,12 +43,6 @@ def run(args: argparse.Namespace) -> int:
 
     actuals = import_usage(args.files, by=args.by, clients_file=args.clients,
                            forced=args.format)
-    if args.workbook:
-        from xlmargin.usage.workbook import write_actuals
-
-        backup = write_actuals(args.workbook, actuals)
-        actuals.warnings.append(f"{args.workbook}: Actuals sheet written; the original is "
-                                f"kept as {backup}")
     data = actuals.as_json()
     if args.json:
         print(dump_json(data))
