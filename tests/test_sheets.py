@@ -77,6 +77,13 @@ def test_native_formulas_use_only_old_functions(books: dict[str, Path]) -> None:
     assert names <= allowed, names - allowed
 
 
+@pytest.mark.parametrize("mode", [NATIVE, UDF])
+def test_formulas_fit_excels_limits(books: dict[str, Path], mode: str) -> None:
+    found = formulas_of(load_workbook(books[mode], keep_vba=mode == UDF))
+    assert max(len(f) for f in found) <= 8192  # MS-OI29500 ST_Formula
+    assert all(len(s) <= 255 for f in found for s in re.findall(r'"([^"]*)"', f))
+
+
 def test_udf_formulas_call_the_python_functions(books: dict[str, Path]) -> None:
     found = "\n".join(formulas_of(load_workbook(books[UDF], keep_vba=True)))
     for name in ("API_COST(", "FT_COST(", "CROSSOVER(", "MARGIN("):
