@@ -51,7 +51,6 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
           "the use case's formula, or type your own numbers over it.")
     put(ws, "A3", "Inputs").font = SUBTITLE
     put(ws, f"{layout.COL['tokens_per_month']}3", "Computed").font = SUBTITLE
-    put(ws, f"{layout.COL['notes']}3", "").font = SUBTITLE
     header_row(ws, layout.HEADER_ROW, [c.header for c in layout.CLIENT_COLUMNS])
     ws.row_dimensions[layout.HEADER_ROW].height = 42
     widths(ws, {c.letter: c.width for c in layout.CLIENT_COLUMNS})

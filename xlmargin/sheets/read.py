@@ -107,10 +107,8 @@ def _settings(book: Sheets) -> AgencySettings:
             target = _number(address, value, minimum=-1e9, maximum=0.999999)
         except InputError as error:
             book.warnings.append(f"{error}; using the default")
-    infra = read(layout.INFRA_NAMES, Infra)
-    if isinstance(infra.seats, float):
-        infra = Infra.model_validate({**infra.model_dump(), "seats": int(infra.seats)})
-    return AgencySettings(infra=infra, multipliers=read(layout.MULTIPLIER_NAMES, Multipliers),
+    return AgencySettings(infra=read(layout.INFRA_NAMES, Infra),
+                          multipliers=read(layout.MULTIPLIER_NAMES, Multipliers),
                           target_margin=target)
 
 
