@@ -79,9 +79,11 @@ def build(ws: Worksheet, udf: bool) -> None:
         put(ws, f"D{row}", result).alignment = Alignment(horizontal="right", vertical="top")
         ws.row_dimensions[row].height = 28
     row += 2
-    section(ws, f"A{row}", "Setting up the Python functions (xlwings)" if udf
-            else "This workbook uses built-in functions only")
-    for line in SETUP:
+    section(ws, f"A{row}", "Setting up the Python functions (xlwings)")
+    lines = SETUP if udf else (
+        "This .xlsx computes with built-in functions only. The .xlsm from `xlmargin new AGENCY "
+        "--formulas udf` calls the functions above instead; its setup:", *SETUP[1:-1])
+    for line in lines:
         row += 1
         put(ws, f"A{row}", line)
     landscape(ws, one_page=True)
