@@ -151,3 +151,16 @@ def test_formula_injection_stays_text(tmp_path: Path) -> None:
     assert values[f"{C['notes']}{lay.FIRST_ROW}"] == "=1+1"
     assert values[f"A{lay.FIRST_ROW + 1}"] == "+SUM(1)"
     assert values[f"{C['notes']}{lay.FIRST_ROW + 1}"] == "@cmd"
+
+
+def test_missing_libreoffice_fails_in_ci_and_skips_elsewhere(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import libreoffice
+
+    monkeypatch.setattr(libreoffice.shutil, "which", lambda _name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required in CI"):
+        libreoffice.soffice()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        libreoffice.soffice()
