@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from pathlib import Path
+from typing import Any, TextIO
 
 from xlmargin.cli import FORMATTER, example
 
@@ -20,7 +22,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "client's actual cost and monthly average. Billed amounts are used as "
                     "billed; token usage is priced at the catalog price of its day.",
         epilog=example("xlmargin import-usage costs.json usage.csv --clients map.csv "
-                       "--by api_key"),
+                       "--by api_key --workbook agency.xlsx"),
         formatter_class=FORMATTER)
     parser.add_argument("files", nargs="+", metavar="FILE", help="usage or cost export files")
     parser.add_argument("--clients", metavar="MAP.CSV",
@@ -32,6 +34,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help="which identifier names the client (default: %(default)s)")
     parser.add_argument("--format", choices=FORMAT_NAMES, metavar="NAME",
                         help="force a format: " + ", ".join(FORMAT_NAMES))
+    parser.add_argument("--workbook", metavar="PATH",
+                        help="write an Actuals sheet (actual vs forecast monthly API cost per "
+                             "client, flagged when more than 15%% over) into this workbook made "
+                             "by `xlmargin new` (.xlsx or .xlsm); a backup of the original is "
+                             "kept beside it")
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -41,9 +48,16 @@ def run(args: argparse.Namespace) -> int:
     from xlmargin.usage.aggregate import import_usage
     from xlmargin.usage.clients import UNATTRIBUTED
 
+    workbook = None
+    if args.workbook:
+        from xlmargin.sheets.actuals import check_path
+
+        workbook = check_path(args.workbook)  # before an import that may take a while
     actuals = import_usage(args.files, by=args.by, clients_file=args.clients,
                            forced=args.format)
     data = actuals.as_json()
+    if workbook is not None:
+        _write_workbook(workbook, data, args.files, sys.stderr if args.json else sys.stdout)
     if args.json:
         print(dump_json(data))
         return 0
@@ -69,3 +83,27 @@ def run(args: argparse.Namespace) -> int:
     for warning in data["warnings"]:  # type: ignore[attr-defined]
         print(f"warning: {warning}")
     return 0
+
+
+def _write_workbook(path: Path, data: dict[str, Any], files: list[str], out: TextIO) -> None:
+    """The Actuals sheet, then the over-forecast clients as Python computes them."""
+    from xlmargin.render import usd
+    from xlmargin.sheets.actuals import write_actuals
+    from xlmargin.sheets.read import read_report
+
+    written = write_actuals(path, data, sources=files)
+    print(f"Wrote the Actuals sheet to {written.path} ({len(written.roster)} roster clients, "
+          f"{len(written.off_roster)} not on the roster); the original is kept as "
+          f"{written.backup.name}", file=out)
+    forecast = {c.client.strip().casefold(): c.api_cost
+                for c in read_report(written.path).clients}
+    for client, actual in written.roster:
+        expected = forecast.get(client.casefold())
+        if expected is not None and actual > expected * (1 + written.tolerance):
+            print(f"Over forecast: {client}: actual {usd(actual)} / month, forecast "
+                  f"{usd(expected)}", file=out)
+    for note in written.notes:
+        print(f"note: {note}", file=out)
+    for loss in written.losses:
+        print(f"warning: {path.name}: not kept by the rewrite (the backup has it): {loss}",
+              file=sys.stderr)
