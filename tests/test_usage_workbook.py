@@ -277,3 +277,16 @@ def test_a_sheet_named_actuals_of_the_users_own_is_not_replaced(
     code, _out, err = run(usage[0], "--clients", usage[1], "--workbook", path, capsys=capsys)
     assert code == 2 and "was not written by xlmargin" in err
     assert path.read_bytes() == original and not backups(path)
+
+
+def test_parts_openpyxl_would_drop_are_named_and_kept_in_the_backup(
+        tmp_path: Path, usage: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    path = new(tmp_path)
+    with zipfile.ZipFile(path, "a") as archive:  # as Excel stores a threaded comment
+        archive.writestr("xl/threadedComments/threadedComment1.xml", "<ThreadedComments/>")
+    code, _out, err = run(usage[0], "--clients", usage[1], "--workbook", path, capsys=capsys)
+    assert code == 0
+    assert "agency.xlsx: not kept by the rewrite (the backup has it): threaded comments" in err
+    [backup] = backups(path)
+    with zipfile.ZipFile(backup) as archive:
+        assert "xl/threadedComments/threadedComment1.xml" in archive.namelist()
