@@ -9,6 +9,9 @@ both paths give the same message for the same bad input.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -20,6 +23,23 @@ from xlmargin.errors import XlmarginError
 from xlmargin.functions import API_DEFAULTS, API_REQUIRED, resolve_prices
 
 _NUMERIC_TYPES = frozenset({float, int, type(None)})
+_ROW_TYPES = frozenset({list, tuple})
+
+
+def _shape(args: dict[str, Any]) -> tuple[int, int]:
+    """``broadcast_shape`` without copying every row in the usual case, where all the ranges are
+    lists of rows of one shape (what xlwings passes); anything else gets its checks and messages.
+
+    Copying a 100,000-row column row by row was most of a column's time: the copies set off the
+    garbage collector, which then walks every row of the caller's ranges.
+    """
+    shapes = {(len(v), len(v[0])) if v and is_range(v[0]) else None
+              for v in args.values() if is_range(v)}
+    if len(shapes) == 1 and None not in shapes:
+        (shape,) = shapes
+        if shape[1]:
+            return shape
+    return broadcast_shape(args)
 
 
 def _grid(value: Any, shape: tuple[int, int]) -> np.ndarray:
@@ -30,19 +50,30 @@ def _grid(value: Any, shape: tuple[int, int]) -> np.ndarray:
     return np.broadcast_to(array, shape)
 
 
-def _numbers(grid: np.ndarray, default: float | None,
+def _cells(value: Any, shape: tuple[int, int]) -> list[Any]:
+    """A range argument's cells in row order, one per cell of ``shape`` (a stretching row or
+    column repeats). A range of exactly ``shape`` is flattened directly: one list, not one per
+    row."""
+    rows, cols = shape
+    if (len(value) == rows and set(map(type, value)) <= _ROW_TYPES
+            and set(map(len, value)) == {cols}):
+        return [cell for row in value for cell in row]
+    return _grid(value, shape).ravel().tolist()
+
+
+def _numbers(cells: list[Any], default: float | None,
              bounds: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(floats, blank, bad) for ``grid``: a blank takes ``default`` or is bad without one."""
-    flat = grid.ravel().tolist()
-    if set(map(type, flat)) <= _NUMERIC_TYPES:
-        blank = np.equal(grid, None)
+    """(floats, blank, bad) for ``cells``: a blank takes ``default`` or is bad without one."""
+    types = set(map(type, cells))
+    if types <= _NUMERIC_TYPES:
+        values = np.array(cells, dtype=float)
+        blank = (np.fromiter((v is None for v in cells), dtype=bool, count=len(cells))
+                 if type(None) in types else np.zeros(len(cells), dtype=bool))
         numeric = ~blank
-        values = np.array(flat, dtype=float).reshape(grid.shape)
     else:
-        blank = np.array([is_blank(v) for v in flat], dtype=bool).reshape(grid.shape)
-        numeric = np.array([type(v) in (float, int) for v in flat], dtype=bool).reshape(grid.shape)
-        values = np.array([v if type(v) in (float, int) else 0.0 for v in flat],
-                          dtype=float).reshape(grid.shape)
+        blank = np.array([is_blank(v) for v in cells], dtype=bool)
+        numeric = np.array([type(v) in (float, int) for v in cells], dtype=bool)
+        values = np.array([v if type(v) in (float, int) else 0.0 for v in cells], dtype=float)
     if default is not None:
         values = np.where(blank, default, values)
         numeric = numeric | blank
@@ -55,58 +86,89 @@ def _numbers(grid: np.ndarray, default: float | None,
     return values, blank, ~numeric | bad
 
 
-def _prices(grids: dict[str, np.ndarray], shape: tuple[int, int],
+def _prices(args: dict[str, Any], cells: dict[str, list[Any]],
             catalog: Catalog) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-    """Per-cell (input, output, cache-read) prices, resolved once per distinct combination."""
+    """(input, output, cache-read) prices and failures per cell, resolved once per distinct
+    combination of the price arguments given as ranges (usually just the model column, whose
+    names then serve as keys themselves)."""
     names = ("model", "input_price", "output_price", "cache_read_price")
-    keys = list(zip(*(grids[n].ravel().tolist() for n in names), strict=True))
-    resolved: dict[tuple[Any, ...], tuple[float, float, float] | None] = {}
-    for key in set(keys):
+    ranged = [name for name in names if name in cells]
+    keys = (cells[ranged[0]] if len(ranged) == 1
+            else list(zip(*(cells[name] for name in ranged), strict=True)) or [()])
+    index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    codes = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(keys))
+    table: list[tuple[float, float, float] | None] = []
+    for key in index:
+        given = {name: args[name] for name in names}
+        given.update(zip(ranged, (key,) if len(ranged) == 1 else key, strict=True))
         try:
-            resolved[key] = resolve_prices(*key, catalog)
+            table.append(resolve_prices(*given.values(), catalog))
         except XlmarginError:
-            resolved[key] = None
-    found = [resolved[key] for key in keys]
-    failed = np.array([f is None for f in found], dtype=bool).reshape(shape)
-    triples = np.array([f or (0.0, 0.0, 0.0) for f in found], dtype=float).reshape(*shape, 3)
-    return (triples[..., 0], triples[..., 1], triples[..., 2]), failed
+            table.append(None)
+    failed = np.array([t is None for t in table], dtype=bool)[codes]
+    triples = np.array([t or (0.0, 0.0, 0.0) for t in table], dtype=float)[codes]
+    return (triples[:, 0], triples[:, 1], triples[:, 2]), failed
 
 
 def api_cost_range(args: dict[str, Any], catalog: Catalog) -> list[list[Any]] | str:
-    """API_COST for arguments of which at least one is a range (see ``functions.API_COST``)."""
+    """API_COST for arguments of which at least one is a range (see ``functions.API_COST``).
+
+    Works on flat cell lists in row order; an argument given as one value stays one value
+    (a length-1 array that numpy broadcasts).
+    """
     from xlmargin.functions import api_cost_cells
 
     try:
-        shape = broadcast_shape(args)
+        shape = _shape(args)
     except XlmarginError as error:
         return cell_error(error)
-    grids = {name: _grid(value, shape) for name, value in args.items()}
+    size = shape[0] * shape[1]
+    cells = {name: _cells(value, shape) for name, value in args.items() if is_range(value)}
     values: dict[str, np.ndarray] = {}
     blank: dict[str, np.ndarray] = {}
-    bad = np.zeros(shape, dtype=bool)
-    for name in ("input_tokens", "output_tokens", "interactions_per_day"):
-        values[name], blank[name], wrong = _numbers(grids[name], None, {})
+    bad = np.zeros(size, dtype=bool)
+    for name, default in {"input_tokens": None, "output_tokens": None,
+                          "interactions_per_day": None, **API_DEFAULTS}.items():
+        values[name], blank[name], wrong = _numbers(cells.get(name, [args[name]]), default,
+                                                    calc.MULTIPLIER_BOUNDS.get(name, {}))
         bad |= wrong
-    for name, default in API_DEFAULTS.items():
-        values[name], blank[name], wrong = _numbers(grids[name], default,
-                                                    calc.MULTIPLIER_BOUNDS[name])
-        bad |= wrong
-    blank["model"] = np.array([is_blank(v) for v in grids["model"].ravel().tolist()],
-                              dtype=bool).reshape(shape)
-    prices, failed = _prices(grids, shape, catalog)
+    prices, failed = _prices(args, cells, catalog)
     bad |= failed
+    # Rows not filled in yet (every required input given as a range is blank there) stay empty.
+    if "model" in cells:
+        blank["model"] = np.array([is_blank(v) for v in cells["model"]], dtype=bool)
+    ranged = [name for name in API_REQUIRED if name in cells]
+    empty = (np.logical_and.reduce([blank[name] for name in ranged]) if ranged
+             else np.zeros(size, dtype=bool))
 
     total = calc.api_cost_kernel(
         values["input_tokens"], values["output_tokens"], values["interactions_per_day"],
         *prices, values["system_prompt_tokens"], values["context_multiplier"],
         values["retry_rate"], values["power_user_multiplier"], values["days"],
         values["cached_input_share"], values["embeddings_overhead"])[-1]
-    result = total.astype(object)
-    for index in zip(*np.nonzero(bad), strict=True):
-        result[index] = api_cost_cells({name: grid[index] for name, grid in grids.items()},
-                                       catalog)
-    # Rows not filled in yet (every required input given as a range is blank there) stay empty.
-    ranged = [name for name in API_REQUIRED if is_range(args[name])]
-    if ranged:
-        result[np.logical_and.reduce([blank[name] for name in ranged])] = ""
-    return result.tolist()
+    result = np.broadcast_to(total, (size,)).astype(object)
+    # Bad cells get the one-cell path's answer, so both paths say the same thing.
+    for i in np.flatnonzero(bad & ~empty):
+        result[i] = api_cost_cells({name: cells[name][i] if name in cells else value
+                                    for name, value in args.items()}, catalog)
+    result[empty] = ""
+    with _collector_paused():
+        return result.reshape(shape).tolist()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while building a big list of rows.
+
+    Every 700 new lists trigger a collection, and about once a call one of them walks every
+    object alive, the caller's ranges included (400,000 row lists for a 100,000-row roster):
+    half of a column's time. The rows hold only numbers and text, so there is nothing for the
+    collector to find; Mercurial's ``util.nogc`` does the same when building large containers.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
