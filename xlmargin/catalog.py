@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.errors import InputError, UnknownModelError
+from xlmargin.errors import InputError, UnknownModelError, XlmarginError
 
 if TYPE_CHECKING:
     from xlmargin.models import ModelPrice
@@ -59,7 +59,9 @@ class Catalog:
         for price in prices:
             for key in self._keys_of(price):
                 self._overrides[key] = price
-        self._found: dict[str, ModelPrice] = {}
+        # Answers and failures both: a mistyped model filled down a column is looked up once.
+        self._found: dict[tuple[str, str], ModelPrice | XlmarginError] = {}
+        self._choices: dict[str, str] | None = None
 
     @staticmethod
     def _keys_of(price: ModelPrice) -> set[str]:
@@ -78,10 +80,15 @@ class Catalog:
         """The price of ``name``; UnknownModelError with close matches when there is none."""
         if not isinstance(name, str) or not name.strip():
             raise InputError(where, "expected a model name")
-        found = self._found.get(name)
+        found = self._found.get((name, where))
         if found is None:
-            found = self._resolve(name, where)
-            self._found[name] = found
+            try:
+                found = self._resolve(name, where)
+            except XlmarginError as error:
+                found = error
+            self._found[(name, where)] = found
+        if isinstance(found, XlmarginError):
+            raise found.with_traceback(None)
         return found
 
     def _resolve(self, name: str, where: str) -> ModelPrice:
@@ -103,16 +110,16 @@ class Catalog:
         raise UnknownModelError(name, self._suggest(name), where)
 
     def _suggest(self, name: str) -> list[str]:
-        choices: dict[str, str] = {}
-        for price in self._overrides.values():
-            choices[name_key(price.model)] = price.model
-        if self._bundled:
-            for _provider, model in _snapshot_models():
-                choices.setdefault(name_key(model.id), model.id)
-                if model.name:
-                    choices.setdefault(name_key(model.name), model.id)
-        close = difflib.get_close_matches(name_key(name), list(choices), n=6, cutoff=0.6)
-        return list(dict.fromkeys(choices[c] for c in close))[:3]
+        if self._choices is None:
+            choices: dict[str, str] = {}
+            for price in self._overrides.values():
+                choices[name_key(price.model)] = price.model
+            if self._bundled:
+                for key, (_provider, model) in _models_by_key().items():
+                    choices.setdefault(key, model.id)
+            self._choices = choices
+        close = difflib.get_close_matches(name_key(name), list(self._choices), n=6, cutoff=0.6)
+        return list(dict.fromkeys(self._choices[c] for c in close))[:3]
 
     def _price_of(self, provider: Any, model: Any) -> ModelPrice | None:
         from xlmargin.models import ModelPrice
@@ -210,11 +217,7 @@ def _find_in_snapshot(name: str) -> tuple[Any, Any] | None:
             model = provider.find_model(ref)
             if model is not None:
                 return provider, model
-    key = name_key(name)
-    for provider, model in _snapshot_models():
-        if model.name and name_key(model.name) == key:
-            return provider, model
-    return None
+    return _models_by_key().get(name_key(name))
 
 
 @cache
@@ -240,3 +243,14 @@ def snapshot_model(name: str) -> tuple[Any, Any] | None:
     """(provider, model) of genai-prices' bundled snapshot for ``name``, with its dated prices
     and price variants (batch); None when the snapshot does not know the name."""
     return _find_in_snapshot(name)
+
+
+@cache
+def _models_by_key() -> dict[str, tuple[Any, Any]]:
+    """Every model under the key of its id and of its display name; the first provider wins."""
+    index: dict[str, tuple[Any, Any]] = {}
+    for provider, model in _snapshot_models():
+        index.setdefault(name_key(model.id), (provider, model))
+        if model.name:
+            index.setdefault(name_key(model.name), (provider, model))
+    return index
