@@ -25,7 +25,9 @@ HEADER = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt
 MODELS = ("gpt-4o-mini", "gpt-4o", "claude-haiku-4-5", "claude-sonnet-4-5")
 
 
-def generate(path: Path, rows: int, keys: int = 50) -> None:
+def generate(path: Path, rows: int, keys: int = 50, varied: bool = False) -> None:
+    """``varied``: each row's metadata holds its own usage object and request details, as
+    real spend logs do, instead of one of a few texts per key."""
     rng = random.Random(4)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -40,6 +42,16 @@ def generate(path: Path, rows: int, keys: int = 50) -> None:
             meta = json.dumps({"user_api_key_alias": f"client-{key}",
                                "usage_object": {"prompt_tokens_details":
                                                 {"cached_tokens": min(cached, prompt)}}})
+            if varied:
+                meta = json.dumps({
+                    "user_api_key": f"hash{key:04d}", "user_api_key_alias": f"client-{key}",
+                    "user_api_key_team_id": f"team-{key % 5}",
+                    "requester_ip_address": f"10.0.{i % 256}.{i % 200}",
+                    "usage_object": {"completion_tokens": completion, "prompt_tokens": prompt,
+                                     "total_tokens": prompt + completion,
+                                     "prompt_tokens_details":
+                                         {"cached_tokens": min(cached, prompt)}},
+                    "status": "success"})
             writer.writerow([f"req-{i}", "acompletion", f"hash{key:04d}",
                              f"{(prompt * 0.15 + completion * 0.6) / 1e6:.8f}",
                              prompt + completion, prompt, completion, stamp, stamp,
@@ -53,8 +65,9 @@ from xlmargin.usage.aggregate import import_usage
 t = time.perf_counter()
 result = import_usage([sys.argv[1]], by="api_key", forced="litellm-csv")
 elapsed = time.perf_counter() - t
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(result.clients),
-      sum(c.requests for c in result.clients.values()))
+sums = [sum(getattr(c, f) for c in result.clients.values())
+        for f in ("requests", "input_tokens", "output_tokens", "cost_usd")]
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(result.clients), *sums)
 """
 
 DUCKDB = """
@@ -65,33 +78,39 @@ rows = duckdb.sql(f"SELECT api_key, count(*), sum(prompt_tokens), sum(completion
                   "GROUP BY api_key").fetchall()
 elapsed = time.perf_counter() - t
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(rows),
-      sum(r[1] for r in rows))
+      *(sum(r[i] for r in rows) for i in (1, 2, 3, 4)))
 """
 
 
-def measure(code: str, path: Path) -> tuple[float, float, int, int]:
+def measure(code: str, path: Path) -> tuple[float, float, int, int, int, int, float]:
+    """(seconds, peak RSS MB, groups, requests, prompt tokens, completion tokens, spend)."""
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                          text=True, check=True).stdout.split()
-    return float(out[0]), int(out[1]) / 1024, int(out[2]), int(out[3])
+    return (float(out[0]), int(out[1]) / 1024, int(out[2]), int(out[3]), int(out[4]),
+            int(out[5]), float(out[6]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--varied-metadata", action="store_true",
+                        help="a usage object per row in the metadata, as real logs have")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "spend_logs.csv"
         started = time.perf_counter()
-        generate(path, args.rows)
+        generate(path, args.rows, varied=args.varied_metadata)
         print(f"generated {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB in "
               f"{time.perf_counter() - started:.1f} s")
         ours, theirs = [], []
         for _ in range(args.runs):
             ours.append(measure(XLMARGIN, path))
             theirs.append(measure(DUCKDB, path))
+        # the same groups, requests, tokens and dollars (cached <= prompt: no adjustment)
         assert ours[0][3] == theirs[0][3] == args.rows, (ours[0], theirs[0])
-        assert ours[0][2] == theirs[0][2]
+        assert ours[0][2:6] == theirs[0][2:6], (ours[0], theirs[0])
+        assert abs(ours[0][6] - theirs[0][6]) < 1e-6, (ours[0], theirs[0])
         t_ours = statistics.median(r[0] for r in ours)
         t_duck = statistics.median(r[0] for r in theirs)
         print(f"xlmargin import-usage: median {t_ours:.2f} s, peak RSS "

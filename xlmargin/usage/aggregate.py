@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlmargin.errors import InputError
-from xlmargin.usage import detect
+from xlmargin.usage import detect, litellm, litellm_arrow
 from xlmargin.usage.clients import UNATTRIBUTED, attributor, load_map
 from xlmargin.usage.pricing import Pricer
 from xlmargin.usage.record import Malformed, Skipped, UsageRecord
@@ -114,7 +114,12 @@ def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
     sources = [(Path(f), *detect.read(f, forced)) for f in files]
     result = Actuals(None, None, {}, {}, [], {str(p): name for p, name, _ in sources})
     state = _State()
-    for path, _name, items in sources:
+    for path, name, items in sources:
+        if name == litellm.CSV:
+            # Millions of rows: summed by pyarrow unless the file needs the row reader.
+            grouped = litellm_arrow.summed(path, by)
+            if grouped is not None:
+                items = iter(grouped)
         _consume(items, path, attribute, pricer, result, state)
     _finish(result, state)
     return result
@@ -152,13 +157,13 @@ def _consume(items: Iterable[UsageRecord | Malformed | Skipped], path: Path,
             end = record.end
         if record.empty:
             continue
-        state.records += 1
+        state.records += record.rows
         client = attribute(record)  # type: ignore[operator]
         totals = clients.get(client)
         if totals is None:
             totals = clients[client] = Totals()
         if client == UNATTRIBUTED:
-            state.unattributed_records += 1
+            state.unattributed_records += record.rows
         totals.requests += record.requests
         totals.input_tokens += record.input_tokens
         totals.cached_input_tokens += record.cached_input_tokens

@@ -61,7 +61,7 @@ def _found_int(patterns: tuple[re.Pattern[str], ...], text: str) -> int:
     return 0
 
 
-def _tags(value: Any) -> tuple[str, ...]:
+def tags_of(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         text = value.strip()
         if not text or text in ("[]", "{}"):
@@ -136,7 +136,7 @@ def read_json(data: Any, where: str) -> Iterator[UsageRecord | Malformed]:
                 continue
         try:
             yield _record(JSON, at, row, meta if isinstance(meta, dict) else {},
-                          _tags(row.get("request_tags")))
+                          tags_of(row.get("request_tags")))
         except RowError as error:
             yield Malformed(at, str(error))
 
@@ -192,7 +192,7 @@ def read_csv(path: Path) -> Iterator[UsageRecord | Malformed]:
             raw_tags = cell("tags")
             tags = tags_seen.get(raw_tags)
             if tags is None:
-                tags = tags_seen[raw_tags] = _tags(raw_tags)
+                tags = tags_seen[raw_tags] = tags_of(raw_tags)
             yield UsageRecord(
                 source=source, where=f"{path.name}:{line}", start=start, end=end,
                 model=cell("model") or None, requests=1, input_tokens=prompt,

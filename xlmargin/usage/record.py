@@ -49,6 +49,9 @@ class UsageRecord:
     tags: tuple[str, ...] = ()
     client: str | None = None
     """A client named by the file itself (the plain CSV's ``client`` column)."""
+    rows: int = 1
+    """How many rows of the file this record sums: 1, except from a reader that groups rows
+    (``litellm_arrow``); the unattributed-records warning counts rows."""
 
     @property
     def empty(self) -> bool:

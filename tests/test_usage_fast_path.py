@@ -1,0 +1,277 @@
+"""The pyarrow fast path for LiteLLM spend-log CSVs (xlmargin/usage/litellm_arrow.py) against
+the row reader it stands in for: on the same files, attributed every way, the two give the same
+actuals, down to the Decimal totals; a file only the row reader reads exactly goes to it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import subprocess
+import sys
+from decimal import Decimal, localcontext
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlmargin.errors import InputError
+from xlmargin.usage import litellm_arrow
+from xlmargin.usage.aggregate import Actuals, import_usage
+from xlmargin.usage.clients import BY
+
+FIXTURES = Path(__file__).parent / "fixtures" / "usage"
+HEADER = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens",
+          "completion_tokens", "startTime", "endTime", "model", "user", "metadata",
+          "request_tags", "team_id", "end_user", "status", "messages"]
+# gpt-4o-mini and claude-haiku-4-5 are in the catalog; the last is not.
+MODELS = ("gpt-4o-mini", "claude-haiku-4-5", "my-private-finetune")
+
+
+def _metadata(rng: random.Random, key: int) -> str:
+    meta: dict[str, object] = {}
+    alias = rng.choice((f"client-{key}", f'acme "prod" {key}', f"café-{key}", "", None))
+    if alias is not None:
+        meta["user_api_key_alias"] = alias
+    if rng.random() < 0.5:
+        meta["user_api_key_team_alias"] = f"team {key % 3}"
+    if rng.random() < 0.5:
+        meta["user_api_key_project_alias" if rng.random() < 0.5
+             else "user_api_key_project_id"] = f"proj-{key % 4}"
+    usage: dict[str, object] = {"prompt_tokens": rng.randrange(100)}
+    shape = rng.randrange(4)
+    if shape == 0:  # OpenAI: cached reads inside prompt_tokens
+        usage["prompt_tokens_details"] = {"cached_tokens": rng.choice((0, 64, 512))}
+    elif shape == 1:  # Anthropic: cache reads and writes reported apart
+        usage["cache_read_input_tokens"] = rng.choice((0, 300, 5000))
+        usage["cache_creation_input_tokens"] = rng.choice((0, 200))
+    elif shape == 2:  # both keys, the first zero
+        usage["prompt_tokens_details"] = {"cached_tokens": 0}
+        usage["cache_read_input_tokens"] = 128
+    meta["usage_object"] = usage
+    text = json.dumps(meta, ensure_ascii=rng.random() < 0.5)
+    if rng.random() < 0.1:  # hand-written JSON spacing, tabs included
+        text = text.replace('": ', '"\t :  ')
+    return text
+
+
+def write_spend_log(path: Path, rows: int, seed: int = 7, *, extra: list[list[str]] = (),
+                    newline: str = "\n") -> None:
+    """A LiteLLM_SpendLogs dump with most of what real ones hold: aliases with escapes and
+    accents, cache counts in both providers' shapes, rows without spend (priced by the day),
+    tags as JSON and as Postgres arrays, multi-line cells, blank lines."""
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator=newline)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            key = rng.randrange(12)
+            prompt, completion = rng.randrange(0, 9000), rng.randrange(0, 2000)
+            spend = rng.choice((f"{rng.random() / 100:.8f}", f"{rng.random() / 1e4!r}",
+                                "0.0", "1.5e-05", "", ""))
+            stamp = f"2026-{7 + i % 3:02d}-{1 + rng.randrange(28):02d} 10:00:00.000"
+            tags = rng.choice((f'["client:c{key % 5}"]', "[]", f"{{client:c{key % 5},x}}", ""))
+            writer.writerow([
+                f"req-{i}", "acompletion", rng.choice((f"hash{key:03d}", "")), spend,
+                prompt + completion, rng.choice((str(prompt), str(prompt), "")),
+                completion, stamp, stamp, MODELS[key % 3] if rng.random() < 0.95 else "",
+                rng.choice((f"user-{key % 6}", "")), _metadata(rng, key), tags,
+                rng.choice((f"team-{key % 2}", "")), rng.choice((f"end-{key % 7}", "")),
+                "success", "line one\nline two" if rng.random() < 0.05 else "[]"])
+            if rng.random() < 0.01:
+                handle.write(newline)
+        for row in extra:
+            writer.writerow(row)
+
+
+def both(files: list[Path], monkeypatch: pytest.MonkeyPatch,
+         **options: object) -> tuple[Actuals, Actuals]:
+    fast = import_usage(files, **options)  # type: ignore[arg-type]
+    with monkeypatch.context() as patch:
+        patch.setattr(litellm_arrow, "summed", lambda path, by: None)
+        rows = import_usage(files, **options)  # type: ignore[arg-type]
+    return fast, rows
+
+
+def assert_same(fast: Actuals, rows: Actuals) -> None:
+    assert fast.as_json() == rows.as_json()
+    # Decimal totals equal as values, not only once rounded for JSON
+    assert fast.clients == rows.clients
+    assert fast.unpriced == rows.unpriced
+    assert (fast.start, fast.end, fast.malformed) == (rows.start, rows.end, rows.malformed)
+
+
+@pytest.fixture(scope="module")
+def spend_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fast") / "spend_logs.csv"
+    write_spend_log(path, 3000)
+    return path
+
+
+def test_the_generated_file_takes_the_fast_path(spend_log: Path) -> None:
+    records = litellm_arrow.summed(spend_log, "api_key")
+    assert records is not None
+    assert sum(r.rows for r in records) == 3000
+    assert len(records) < 3000 / 2  # summed, not one record per row
+
+
+@pytest.mark.parametrize("block_bytes", [litellm_arrow.BLOCK_BYTES, 16 << 10])
+@pytest.mark.parametrize("by", BY)
+def test_fast_path_and_row_reader_agree(spend_log: Path, by: str, block_bytes: int,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", block_bytes)  # small: many batches
+    fast, rows = both([spend_log], monkeypatch, by=by)
+    assert_same(fast, rows)
+    assert fast.clients and fast.unpriced  # priced, unpriced and billed usage all present
+
+
+def test_agree_with_a_client_map(spend_log: Path, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    mapping = tmp_path / "map.csv"
+    mapping.write_text('identifier,client\nclient-1,One\nHASH002,Two\n"acme ""prod"" 3",Three\n'
+                       "café-4,Four\n", encoding="utf-8")
+    fast, rows = both([spend_log], monkeypatch, clients_file=mapping)
+    assert_same(fast, rows)
+    assert {"One", "Two", "Three", "Four"} <= set(fast.clients)
+    assert any("unattributed" in w for w in fast.warnings)
+
+
+def test_crlf_and_semicolons_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "crlf.csv"
+    write_spend_log(path, 500, seed=3, newline="\r\n")
+    assert litellm_arrow.summed(path, "api_key") is not None
+    assert_same(*both([path], monkeypatch))
+    semi = tmp_path / "semi.csv"
+    with open(path, newline="", encoding="utf-8") as source, \
+            open(semi, "w", newline="", encoding="utf-8") as target:
+        csv.writer(target, delimiter=";").writerows(csv.reader(source))
+    assert litellm_arrow.summed(semi, "api_key") is not None
+    assert_same(*both([semi], monkeypatch))
+
+
+@pytest.mark.parametrize("bad_cell", [
+    (3, "not-a-number"),  # spend
+    (3, " 0.5"),  # spend the row reader reads, after stripping it
+    (3, "1,234.5"),
+    (5, "12.0"),  # prompt tokens in spreadsheet float text
+    (5, "-3"),
+    (7, ""),  # no start time
+    (7, "2026-02-30 10:00:00"),  # no such day
+    (11, '{"usage_object": {"cached_tokens": ٣}}'),  # Arabic-Indic digit: Python's \d
+    (11, '{"user_api_key_alias": "bad \\x escape"}'),
+])
+def test_anything_unusual_goes_to_the_row_reader(tmp_path: Path, bad_cell: tuple[int, str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    column, text = bad_cell
+    row = ["req-x", "acompletion", "hash001", "0.5", "10", "5", "5", "2026-08-02 10:00:00",
+           "2026-08-02 10:00:00", "gpt-4o-mini", "u", "{}", "[]", "", "", "success", "[]"]
+    row[column] = text
+    path = tmp_path / "odd.csv"
+    write_spend_log(path, 200, extra=[row])
+    assert litellm_arrow.summed(path, "api_key") is None
+    try:
+        fast, rows = both([path], monkeypatch)
+    except ValueError as error:  # the row reader's own failure, on the escape: same either way
+        with pytest.raises(type(error)):
+            import_usage([path])
+        return
+    assert_same(fast, rows)
+
+
+def test_malformed_rows_are_still_reported_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    write_spend_log(path, 100, extra=[["req-x", "acompletion", "k", "oops", "1", "1", "1",
+                                       "2026-08-02", "2026-08-02", "gpt-4o-mini", "", "{}",
+                                       "[]", "", "", "success", "[]"]])
+    with open(path, newline="", encoding="utf-8") as handle:
+        line = sum(1 for _ in handle)  # the extra row is the last line
+    actuals = import_usage([path])
+    assert actuals.malformed == 1
+    assert any(w.startswith(f"bad.csv:{line}: spend") for w in actuals.warnings)
+
+
+def test_short_rows_and_a_multiline_header_go_to_the_row_reader(tmp_path: Path) -> None:
+    short = tmp_path / "short.csv"
+    write_spend_log(short, 50, extra=[["req-x", "acompletion", "k", "0.1"]])
+    assert litellm_arrow.summed(short, "api_key") is None
+    header = tmp_path / "header.csv"
+    header.write_text('request_id,spend,startTime,"meta\ndata"\nr,0.1,2026-08-01,{}\n')
+    assert litellm_arrow.summed(header, "api_key") is None
+
+
+def test_fixture_with_its_bad_row_is_read_as_before() -> None:
+    # The committed fixture has a malformed row: the row reader reads it, as the tests expect.
+    assert litellm_arrow.summed(FIXTURES / "litellm_spend_logs.csv", "api_key") is None
+
+
+def test_mixed_currency_message_names_the_same_row(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "spend.csv"
+    write_spend_log(path, 300, seed=11)
+    # the first row with spend comes after a multi-line cell, blank lines and a few batches
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    no_spend = [lines[0]] + [re.sub(r"^(req-\d+,acompletion,[^,]*,)[^,]*,", r"\1,", line)
+                             for line in lines[1:200]]
+    path.write_text("".join(no_spend + lines[200:]), encoding="utf-8")
+    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", 8 << 10)
+    records = litellm_arrow.summed(path, "api_key")
+    assert records is not None and records[0].where != "spend.csv:2"
+    eur = FIXTURES / "costs_eur.json"
+    messages = []
+    for summed in (litellm_arrow.summed, lambda path, by: None):
+        with monkeypatch.context() as patch:
+            patch.setattr(litellm_arrow, "summed", summed)
+            with pytest.raises(InputError, match="mixed currencies") as error:
+                import_usage([path, eur])
+            messages.append(str(error.value))
+    assert messages[0] == messages[1]
+    assert re.search(r"spend\.csv:\d+ is in USD", messages[0])
+
+
+def test_spend_is_summed_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "exact.csv"
+    # 1234567.891 next to a 20-digit float text: past the 28 digits the row reader's Decimal
+    # sum keeps, where it rounds at every row; the fast path's sum is exact.
+    amounts = ["0.1", "0.2", "0.00016349999999999998", "1.5e-05", "1234567.891", "-0.3"] * 500
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["request_id", "api_key", "spend", "startTime", "metadata"])
+        for i, amount in enumerate(amounts):
+            writer.writerow([f"r{i}", "k", amount, "2026-08-01", "{}"])
+    with localcontext(prec=80):
+        exact = sum(Decimal(a) for a in amounts)
+    assert exact == Decimal("617283945.58924999999999999")
+    records = litellm_arrow.summed(path, "api_key")
+    assert records is not None and len(records) == 1
+    assert records[0].cost_usd == exact  # not a float's sum
+    assert import_usage([path]).clients["k"].cost_usd == +exact  # at 28 digits
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(litellm_arrow._AMOUNT, fullmatch=True))
+def test_arrow_reads_every_accepted_amount_as_decimal_does(text: str) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not text:
+        return  # blank: no spend, on both paths
+    try:
+        value = pc.cast(pa.array([text]), pa.decimal256(*litellm_arrow.SPEND_TYPE))[0].as_py()
+    except pa.ArrowInvalid:
+        return  # out of decimal256(76, 38): the file goes to the row reader
+    assert value == Decimal(text)
+
+
+def test_python_whitespace_is_spelled_out_for_re2() -> None:
+    python = "".join(c for c in map(chr, range(0x110000)) if re.fullmatch(r"\s", c))
+    assert python == litellm_arrow.PY_SPACE
+
+
+def test_importing_the_usage_import_does_not_import_pyarrow() -> None:
+    probe = ("import sys\nfrom xlmargin.cli import build_parser\nbuild_parser()\n"
+             "import xlmargin.usage.aggregate\nprint('pyarrow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
