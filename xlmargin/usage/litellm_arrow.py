@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,7 +57,10 @@ _STRING = '"{name}"' + _S + ":" + _S + '"(?P<v>(?:[^"\\\\]|\\\\.)*)"'
 # the first non-ASCII character, if any, so a match the two could disagree on is seen and sent
 # back to the row reader (see _digits).
 _INT = '"{name}"' + _S + ":" + _S + "(?P<v>[0-9]+[^\\x00-\\x7f]?|[^\\x00-\\x7f])"
-_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# A day as the first 10 characters of the time. Checked once per distinct prefix: one that is
+# a date this way starts with a digit, so the row reader, which strips the time first, reads the
+# same 10 characters.
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # What both Decimal() and Arrow's decimal parser read as the same number; blank is no spend.
 # Bounded (at most 18 digits before the point, 38 after, exponents -99..9) because pyarrow 26
 # neither refuses every value too large for decimal256(76, 38) ('5026E38' wraps around) nor
@@ -68,6 +72,7 @@ _EXACT = Context(prec=100)  # batch sums add up exactly: under 10**34, 38 decima
 # pyarrow reads some 38 blocks ahead: 1 MB blocks keep that near 40 MB, and are as fast as
 # larger ones here.
 BLOCK_BYTES = 1 << 20
+BATCHES_AT_ONCE = 4
 
 # --by -> (CSV columns, metadata string keys) it attributes on, as the row reader reads them.
 _IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -170,17 +175,30 @@ def _summed(path: Path, by: str) -> list[UsageRecord]:
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     totals = _Totals()
     cleaned: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    pending: list[pa.RecordBatch] = []
     try:
         for batch in pcsv.open_csv(path, read, parse, convert):
             if rejected:
                 raise _RowReaderNeededError
-            if batch.num_rows:
-                _add_batch(batch, columns, csv_ids, meta_ids, by, totals, cleaned)
+            pending.append(batch)
+            if len(pending) == BATCHES_AT_ONCE:
+                _add_batch(_joined(pending), columns, csv_ids, meta_ids, by, totals, cleaned)
+                pending.clear()
+        if pending:
+            _add_batch(_joined(pending), columns, csv_ids, meta_ids, by, totals, cleaned)
     except pa.ArrowException:
         raise _RowReaderNeededError from None
     if rejected:
         raise _RowReaderNeededError
     return list(_records(path, by, totals))
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    import pyarrow as pa
+
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def _column(batch: pa.RecordBatch, columns: dict[str, str], name: str) -> pa.Array:
@@ -272,8 +290,9 @@ def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[st
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not batch.num_rows:
+        return
     start = _column(batch, columns, "starttime")
-    _all(pc.match_substring_regex(start, _DAY))
     prompt = _count(_column(batch, columns, "prompt_tokens"))
     completion = _count(_column(batch, columns, "completion_tokens"))
     spend_text = _column(batch, columns, "spend")
@@ -316,10 +335,7 @@ def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[st
         identifiers = cleaned.get(raw)
         if identifiers is None:
             identifiers = cleaned[raw] = _identifiers(by, dict(zip(ids, raw, strict=True)))
-        try:
-            when = day(day_text, "startTime")
-        except RowError:
-            raise _RowReaderNeededError from None
+        when = _day_of(day_text)
         group = (identifiers, None, None) if spent else (identifiers, model.strip() or None,
                                                           when)
         sums = totals.sums.get(group)
@@ -328,6 +344,15 @@ def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[st
         sums.add(groups["prompt_count"][i], groups["prompt_sum"][i], groups["cached_sum"][i],
                  groups["writes_sum"][i], groups["completion_sum"][i],
                  groups["spend_sum"][i] if spent else None, when)
+
+
+def _day_of(text: str) -> date:
+    if _DAY.fullmatch(text) is None:
+        raise _RowReaderNeededError  # blank, spaced, or another shape of time
+    try:
+        return day(text, "startTime")
+    except RowError:
+        raise _RowReaderNeededError from None  # no such day: malformed rows
 
 
 def _found(value: str | None) -> str | None:
