@@ -179,8 +179,8 @@ def test_actuals_equal_json_python_and_libreoffice(tmp_path: Path, usage: tuple[
     assert written.defined_names["MyAnswer"].attr_text == "'My notes'!$B$2"
     assert len(written["Clients"].data_validations.dataValidation) == 7
     assert len(written["Summary"]._charts) == len(written["Crossover"]._charts) == 1
-    assert written.sheetnames == ["Clients", "Pricing", "Assumptions", "Crossover", "Summary",
-                                  ACTUALS, "Guide", "My notes"]
+    assert written.sheetnames == ["Clients", "Pricing", "Assumptions", "Crossover",
+                                  "Sensitivity", "Summary", ACTUALS, "Guide", "My notes"]
 
 
 def test_twice_replaces_the_sheet_keeps_the_tolerance_and_every_backup(
@@ -196,7 +196,7 @@ def test_twice_replaces_the_sheet_keeps_the_tolerance_and_every_backup(
     code, out, _err = run(usage[0], "--clients", usage[1], "--workbook", path, capsys=capsys)
     assert code == 0
     wb = load_workbook(path)
-    assert wb.sheetnames.count(ACTUALS) == 1 and len(wb.sheetnames) == 7
+    assert wb.sheetnames.count(ACTUALS) == 1 and len(wb.sheetnames) == 8
     assert wb[ACTUALS]["A1"].value == TITLE and wb[ACTUALS]["B7"].value == 0.5
     assert [n for n in wb.defined_names if n.startswith("Actual")] == ["ActualClients",
                                                                        "ActualMonthlyCost"]
@@ -290,3 +290,17 @@ def test_parts_openpyxl_would_drop_are_named_and_kept_in_the_backup(
     [backup] = backups(path)
     with zipfile.ZipFile(backup) as archive:
         assert "xl/threadedComments/threadedComment1.xml" in archive.namelist()
+
+
+def test_usage_clients_differing_only_in_case_are_added_not_lost() -> None:
+    from xlmargin.sheets.actuals import _by_name
+
+    merged = _by_name([
+        {"client": "Acme", "requests": 2, "cost_usd": 1.5, "monthly_cost_usd": 3.0},
+        {"client": "ACME ", "requests": 3, "cost_usd": 0.5, "monthly_cost_usd": 1.0},
+        {"client": "Globex", "requests": 1, "cost_usd": 2.0, "monthly_cost_usd": 4.0},
+    ])
+    assert set(merged) == {"acme", "globex"}
+    assert merged["acme"]["requests"] == 2 + 3
+    assert merged["acme"]["monthly_cost_usd"] == 3.0 + 1.0
+    assert merged["acme"]["client"] == "Acme"  # the first spelling names the row

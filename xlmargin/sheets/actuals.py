@@ -120,7 +120,7 @@ def write_actuals(path: str | Path, data: Mapping[str, Any], *, sources: Sequenc
     roster, notes = _roster(wb)
     ws = _fresh_sheet(wb, path)
     _ensure_styles(wb)
-    usage = {c["client"].strip().casefold(): c for c in data["clients"]}
+    usage = _by_name(data["clients"])
     written = Written(path, _backup_name(path, now), [], [], tolerance, losses, notes)
     _build(wb, ws, data, roster, usage, tolerance, sources, now, written)
     note = _clients_column(wb)
@@ -496,6 +496,26 @@ def _widen_print_area(ws: Worksheet, column: int) -> None:
 
 
 # --- files -----------------------------------------------------------------------------------
+
+_SUMMED = ("requests", "input_tokens", "cached_input_tokens", "output_tokens", "cost_usd",
+           "monthly_cost_usd")
+
+
+def _by_name(clients: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Usage per client name as Excel's MATCH sees names (ignoring case); clients whose names
+    differ only in case are added together rather than one hiding the other."""
+    merged: dict[str, dict[str, Any]] = {}
+    for entry in clients:
+        key = entry["client"].strip().casefold()
+        if key not in merged:
+            merged[key] = dict(entry)
+            continue
+        total = merged[key]
+        for name in _SUMMED:
+            if entry.get(name) is not None:
+                total[name] = (total.get(name) or 0) + entry[name]
+    return merged
+
 
 def _backup_name(path: Path, now: datetime) -> Path:
     stem = f"{path.stem}.bak-{now:%Y%m%d-%H%M%S}"
