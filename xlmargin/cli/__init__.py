@@ -12,7 +12,7 @@ from typing import NoReturn
 from xlmargin import __version__
 from xlmargin.errors import XlmarginError
 
-COMMANDS = ("cost", "crossover", "prices", "new", "report", "import-usage")
+COMMANDS = ("cost", "crossover", "prices", "new", "report", "import-usage", "sensitivity")
 
 EXIT_BAD_INPUT = 2
 

@@ -1,7 +1,7 @@
 """The agency workbook, generated with openpyxl: ``build_workbook(...) -> Workbook``.
 
-Sheets: Clients, Pricing, Assumptions, Crossover, Summary, Guide (and xlwings.conf in the
-``udf`` mode). Nothing here saves a file; ``xlmargin new`` does, atomically.
+Sheets: Clients, Pricing, Assumptions, Crossover, Sensitivity, Summary, Guide (and
+xlwings.conf in the ``udf`` mode). Nothing here saves a file; ``xlmargin new`` does, atomically.
 """
 
 from __future__ import annotations
@@ -14,7 +14,16 @@ from openpyxl import Workbook, load_workbook
 
 from xlmargin.errors import InputError
 from xlmargin.models import AgencySettings, Client, ModelPrice
-from xlmargin.sheets import assumptions, clients, crossover, guide, layout, pricing, summary
+from xlmargin.sheets import (
+    assumptions,
+    clients,
+    crossover,
+    guide,
+    layout,
+    pricing,
+    sensitivity,
+    summary,
+)
 from xlmargin.sheets.cells import named_styles, put
 from xlmargin.sheets.formulas import MODES, NATIVE, UDF, Formulas
 
@@ -79,6 +88,7 @@ def build_workbook(agency: str, roster: Sequence[Client], settings: AgencySettin
     assumptions.build(wb, sheets[layout.ASSUMPTIONS], settings)
     crossover.build(wb, sheets[layout.CROSSOVER], f)
     summary.build(wb, sheets[layout.SUMMARY], agency, f)
+    sensitivity.build(wb, sheets[layout.SENSITIVITY], f)
     guide.build(sheets[layout.GUIDE], udf=mode == UDF)
 
     wb.active = 0

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SUMMARY, GUIDE = (
     "Clients", "Pricing", "Assumptions", "Crossover", "Summary", "Guide")
-SHEETS = (CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SUMMARY, GUIDE)
+SENSITIVITY = "Sensitivity"
+SHEETS = (CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SENSITIVITY, SUMMARY, GUIDE)
 CONF_SHEET = "xlwings.conf"
 
 HEADER_ROW = 4

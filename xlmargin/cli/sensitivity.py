@@ -1,0 +1,113 @@
+"""xlmargin sensitivity: the month's API COGS at the low and high ends of the article's ranges,
+and which assumption moves it most."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import Any
+
+from xlmargin.cli import FORMATTER, example
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "sensitivity", help="API COGS at the low and high ends of the article's ranges, and "
+                            "which assumption moves it most",
+        description="Total API COGS (and the crossover at each case's average API cost) with "
+                    "every hidden multiplier at the low end of the article's range, as the "
+                    "inputs have it (expected), and at the high end: retry 3%%/8%%, context "
+                    "2.5/3.0, system prompt 500/2,000 tokens, power users 1.10/1.15, embeddings "
+                    "5%%/15%% on retrieval (document Q&A / RAG) clients only. Then each "
+                    "assumption alone at its low and high end, the others as expected, largest "
+                    "swing first. PATH is a workbook from `xlmargin new` (its own Assumptions, "
+                    "Pricing and Sensitivity values, as edited) or a roster CSV (catalog prices, "
+                    "--settings or the defaults).",
+        epilog=example("xlmargin sensitivity Acme-AI.xlsx --json"),
+        formatter_class=FORMATTER)
+    parser.add_argument("path", metavar="PATH", help=".xlsm/.xlsx from `xlmargin new`, or a "
+                                                     "roster .csv")
+    parser.add_argument("--settings", metavar="TOML",
+                        help="for a roster CSV: agency settings (default: the article's)")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=date.fromisoformat,
+                        help="for a roster CSV: price date (default: today)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from xlmargin.render import dump_json, table, usd
+
+    result = analyse(args)
+    if args.json:
+        print(dump_json(result.as_json()))
+    else:
+        expected = result.expected.api_cogs
+        rows = [[case.name.capitalize(), usd(case.api_cogs), _signed(case.api_cogs - expected),
+                 usd(case.average_api_cost), _crossover(case.crossover)]
+                for case in result.cases]
+        print(table(["Case", "API COGS / month", "vs expected", "Average / client",
+                     "Crossover"], rows, right=[False, True, True, True, True]))
+        print()
+        rows = [[d.label, f"{_value(d.assumption, d.low)} to {_value(d.assumption, d.high)}",
+                 usd(d.low_api_cogs), usd(d.high_api_cogs), usd(d.swing)]
+                for d in result.drivers]
+        print(table(["Driver (alone)", "Low to high end", "API COGS at low",
+                     "API COGS at high", "Swing"], rows,
+                    right=[False, False, True, True, True]))
+        print(f"\n{result.clients} clients. Low and high: every assumption at the low or high "
+              "end of the article's range; embeddings on retrieval clients only.")
+    for warning in result.warnings:
+        print(f"xlmargin sensitivity: warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def analyse(args: argparse.Namespace) -> Any:
+    """Read PATH as ``report`` does and compute the cases."""
+    from pathlib import Path
+
+    from xlmargin.errors import InputError
+    from xlmargin.sensitivity import analyse
+
+    if Path(args.path).suffix.lower() == ".csv":
+        from xlmargin.catalog import Catalog
+        from xlmargin.models import AgencySettings
+        from xlmargin.roster import preset_use_cases, price_roster, read_roster, read_settings
+        from xlmargin.sensitivity import RETRIEVAL_USE_CASES, is_retrieval
+
+        catalog = Catalog(as_of=args.as_of)
+        clients = read_roster(args.path, catalog)
+        settings = read_settings(args.settings) if args.settings else AgencySettings()
+        prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
+        priced = price_roster(clients, prices, preset_use_cases(), where=args.path)
+        return analyse(priced, [is_retrieval(c.use_case, RETRIEVAL_USE_CASES) for c in clients],
+                       settings)
+    for option, value in (("--settings", args.settings), ("--as-of", args.as_of)):
+        if value is not None:
+            raise InputError(option, "applies to a roster CSV; a workbook uses its own "
+                                     "Assumptions and Pricing sheets")
+    from xlmargin.sheets.sensitivity import read_inputs
+
+    clients, retrieval, settings, ranges, warnings = read_inputs(args.path)
+    return analyse(clients, retrieval, settings, ranges, warnings)
+
+
+def _signed(value: float) -> str:
+    from xlmargin.render import usd
+
+    return ("+" if value > 0 else "-" if value < 0 else "") + usd(abs(value))
+
+
+def _crossover(clients: int | None) -> str:
+    if clients is None:
+        return "never"
+    return f"{clients} client{'s' * (clients != 1)}"
+
+
+def _value(assumption: str, value: float) -> str:
+    if assumption in ("retry_rate", "embeddings_overhead"):
+        return f"{value * 100:g}%"
+    if assumption == "system_prompt_tokens":
+        return f"{value:,.0f}"
+    return f"{value:g}x"
