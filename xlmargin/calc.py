@@ -10,6 +10,14 @@ Formulas (the article's, generalised; defaults reproduce its "realistic" example
                     * (1 + embeddings_overhead)
     ft_cost(n)    = (base_monthly + per_client * n) * (1 + buffer)
 
+With capacity (issue 5) the GPU line of the base is one server of many, and explicit retraining
+is added per client outside the buffer:
+
+    servers(load) = ceil((input_tokens / prefill_tps + output_tokens / decode_tps)
+                         / (30 * 86400 * utilization))
+    ft_cost(n)    = (base_monthly + server_usd * (servers - 1) + per_client * n) * (1 + buffer)
+                    + retraining_usd * n
+
 The ``_kernel`` functions use only arithmetic operators so that the same code computes one client
 from floats and a whole column from numpy arrays (see ``columns.py``).
 """
@@ -43,6 +51,13 @@ OTHER_FIXED_USD = 10.0
 BASE_MONTHLY_USD = SEATS * SEAT_USD + GPU_SERVER_USD + OTHER_FIXED_USD  # 133.50
 PER_CLIENT_USD = 5.0
 BUFFER = 0.0
+
+# Capacity (issue 5): a planning month of GPU time and the headroom kept for peaks.
+SECONDS_PER_MONTH = 30 * 86400
+UTILIZATION = 0.5
+# The staircase crossover walks from one server count to the next; a search this long means
+# the API cost per client is a hair above the self-hosted cost at full load.
+MAX_CROSSOVER_STEPS = 100_000
 
 
 def number(where: str, value: Any, *, minimum: float = 0.0, above: bool = False,
@@ -186,30 +201,141 @@ def _check_infra(base_monthly_usd: float, per_client_usd: float, buffer: float) 
 
 
 def ft_cost(clients: float, base_monthly_usd: float = BASE_MONTHLY_USD,
-            per_client_usd: float = PER_CLIENT_USD, buffer: float = BUFFER) -> float:
-    """Monthly cost of self-hosted fine-tuned models for ``clients`` clients."""
+            per_client_usd: float = PER_CLIENT_USD, buffer: float = BUFFER, *,
+            servers: int = 1, server_usd: float = 0.0, retraining_usd: float = 0.0) -> float:
+    """Monthly cost of self-hosted fine-tuned models for ``clients`` clients.
+
+    ``base_monthly_usd`` holds one GPU server; with capacity, ``servers`` of them at
+    ``server_usd`` each. ``retraining_usd`` is each client's monthly retraining, added outside
+    the buffer (the buffer is the article's rough allowance for the same work).
+    """
     number("clients", clients, whole=True)
     _check_infra(base_monthly_usd, per_client_usd, buffer)
-    return (base_monthly_usd + per_client_usd * clients) * (1 + buffer)
+    number("servers", servers, minimum=1, whole=True)
+    number("server_usd", server_usd)
+    number("retraining_usd", retraining_usd)
+    return ((base_monthly_usd + server_usd * (servers - 1) + per_client_usd * clients)
+            * (1 + buffer) + retraining_usd * clients)
 
 
 def crossover(api_cost_per_client: float, base_monthly_usd: float = BASE_MONTHLY_USD,
-              per_client_usd: float = PER_CLIENT_USD, buffer: float = BUFFER) -> int | None:
+              per_client_usd: float = PER_CLIENT_USD, buffer: float = BUFFER, *,
+              retraining_usd: float = 0.0) -> int | None:
     """The smallest client count n >= 1 where ft_cost(n) < n * api_cost_per_client.
 
     None when it never happens: each client's API cost does not exceed the self-hosted marginal
-    cost per_client * (1 + buffer), so the API line never overtakes the self-hosted one.
+    cost per_client * (1 + buffer) + retraining, so the API line never overtakes the other.
     """
     number("api_cost_per_client", api_cost_per_client)
     _check_infra(base_monthly_usd, per_client_usd, buffer)
+    number("retraining_usd", retraining_usd)
     # Exact rational arithmetic on the given floats: the first whole n above fixed / marginal,
     # with no float rounding to nudge around, however large n gets.
-    api, base, per, extra = map(Fraction, (api_cost_per_client, base_monthly_usd,
-                                           per_client_usd, buffer))
-    marginal = api - per * (1 + extra)
+    api, base, per, extra, retrain = map(Fraction, (api_cost_per_client, base_monthly_usd,
+                                                    per_client_usd, buffer, retraining_usd))
+    marginal = api - per * (1 + extra) - retrain
     if marginal <= 0:
         return None
     return max(1, math.floor(base * (1 + extra) / marginal) + 1)
+
+
+def server_share(input_tokens_per_month: float, output_tokens_per_month: float,
+                 prefill_tps: float, decode_tps: float,
+                 utilization: float = UTILIZATION) -> Fraction:
+    """How many servers a month's load fills, unrounded and exact: GPU seconds over the
+    seconds one server is planned to work (30 days at ``utilization``)."""
+    number("input_tokens_per_month", input_tokens_per_month)
+    number("output_tokens_per_month", output_tokens_per_month)
+    number("prefill_tps", prefill_tps, above=True)
+    number("decode_tps", decode_tps, above=True)
+    number("utilization", utilization, above=True, maximum=1.0)
+    seconds = (Fraction(input_tokens_per_month) / Fraction(prefill_tps)
+               + Fraction(output_tokens_per_month) / Fraction(decode_tps))
+    return seconds / (SECONDS_PER_MONTH * Fraction(utilization))
+
+
+def servers_needed(input_tokens_per_month: float, output_tokens_per_month: float,
+                   prefill_tps: float, decode_tps: float,
+                   utilization: float = UTILIZATION) -> int:
+    """GPU servers for a month's load: ceil((in / prefill + out / decode) / (30 * 86400 *
+    utilization)). Zero load needs zero; a self-hosted setup still runs one (see ft_cost)."""
+    return math.ceil(server_share(input_tokens_per_month, output_tokens_per_month,
+                                  prefill_tps, decode_tps, utilization))
+
+
+@dataclass(frozen=True, slots=True)
+class Crossover:
+    """Where self-hosting on a staircase of servers beats the API.
+
+    ``first``: the smallest client count where self-hosting is cheaper. Each new server makes
+    the self-hosted line jump, so it can be dearer again for a few counts after that;
+    ``stays_from``: the smallest count from which it is cheaper at every larger count. Both are
+    None together: if self-hosting is ever cheaper it is cheaper for good eventually (see
+    ``crossover_at_capacity``).
+    """
+
+    first: int | None
+    stays_from: int | None
+
+    @property
+    def stays_cheaper(self) -> bool:
+        """Whether self-hosting stays cheaper from the first cheaper count on."""
+        return self.first is not None and self.first == self.stays_from
+
+
+def crossover_at_capacity(api_cost_per_client: float, base_monthly_usd: float,
+                          per_client_usd: float, buffer: float, *, server_usd: float,
+                          servers_per_client: float | Fraction,
+                          retraining_usd: float = 0.0) -> Crossover:
+    """The crossover when n clients need servers(n) = max(1, ceil(n * servers_per_client))
+    servers, ``base_monthly_usd`` holding the first of them (``ft_cost`` with that count).
+
+    Why the answer exists and the search ends: with k = 1 + buffer and
+    m = api - per_client * k - retraining, self-hosting is cheaper at n when
+    n * m > (base - server + server * servers(n)) * k. As servers(n) >= n * share, that needs
+    m > server * share * k (the API beats the fully loaded self-hosted cost per client); else
+    never. When it holds, servers(n) <= n * share + 1 makes every n above
+    (base * k) / (m - server * share * k) cheaper. ``first`` is the least fixed point of
+    n -> h(n) = floor((base + server * (servers(n) - 1)) * k / m) + 1 (the count that would be
+    cheaper were the server count frozen at servers(n)), reached by iterating from 1;
+    ``stays_from`` comes from iterating n -> h(n) - 1 down from that bound. Exact rationals.
+    """
+    number("api_cost_per_client", api_cost_per_client)
+    _check_infra(base_monthly_usd, per_client_usd, buffer)
+    number("server_usd", server_usd, maximum=base_monthly_usd)
+    number("retraining_usd", retraining_usd)
+    share = Fraction(servers_per_client)
+    if share < 0:
+        raise InputError("servers_per_client", f"must be at least 0, got {float(share):g}")
+    api, base, per, k, server, retrain = map(Fraction, (
+        api_cost_per_client, base_monthly_usd, per_client_usd, 1 + Fraction(buffer),
+        server_usd, retraining_usd))
+    m = api - per * k - retrain
+    loaded = m - server * share * k
+    if m <= 0 or loaded <= 0:
+        return Crossover(None, None)
+
+    def h(n: int) -> int:
+        servers = servers_for(n, share)
+        return math.floor((base + server * (servers - 1)) * k / m) + 1
+
+    def too_long() -> InputError:
+        return InputError("api_cost_per_client", "the crossover search took over "
+                          f"{MAX_CROSSOVER_STEPS:,} server steps: the API cost per client is "
+                          "too close to the self-hosted cost per client at full load")
+
+    n, steps = 1, 0
+    while n < h(n):
+        n, steps = h(n), steps + 1
+        if steps > MAX_CROSSOVER_STEPS:
+            raise too_long()
+    first = n
+    n, steps = math.floor(base * k / loaded), 0  # every count above this one is cheaper
+    while n >= 1 and n >= h(n):
+        n, steps = h(n) - 1, steps + 1
+        if steps > MAX_CROSSOVER_STEPS:
+            raise too_long()
+    return Crossover(first, max(first, n + 1))
 
 
 def margin(revenue: float, cogs: float) -> float:
@@ -237,23 +363,34 @@ class CrossoverRow:
     ft_cogs: float
     api_margin: float | None
     ft_margin: float | None
+    servers: int = 1
 
     @property
     def winner(self) -> str:
         return "self-hosted" if self.ft_cogs < self.api_cogs else "API"
 
 
+def servers_for(clients: int, servers_per_client: float | Fraction) -> int:
+    """Servers ``clients`` average clients need: never fewer than the one self-hosting runs."""
+    return max(1, math.ceil(clients * Fraction(servers_per_client)))
+
+
 def crossover_table(api_cost_per_client: float, client_counts: Iterable[int], *,
                     revenue_per_client: float | None = None,
                     base_monthly_usd: float = BASE_MONTHLY_USD,
                     per_client_usd: float = PER_CLIENT_USD,
-                    buffer: float = BUFFER) -> list[CrossoverRow]:
-    """COGS (and margins, given a retainer) of both options for each client count."""
+                    buffer: float = BUFFER, server_usd: float = 0.0,
+                    servers_per_client: float | Fraction = 0,
+                    retraining_usd: float = 0.0) -> list[CrossoverRow]:
+    """COGS (and margins, given a retainer) of both options for each client count; with
+    capacity, the self-hosted side runs servers_for(n, servers_per_client) servers."""
     number("api_cost_per_client", api_cost_per_client)
     rows = []
     for n in client_counts:
         api = n * api_cost_per_client
-        ft = ft_cost(n, base_monthly_usd, per_client_usd, buffer)
+        servers = servers_for(n, servers_per_client)
+        ft = ft_cost(n, base_monthly_usd, per_client_usd, buffer, servers=servers,
+                     server_usd=server_usd, retraining_usd=retraining_usd)
         revenue = None if revenue_per_client is None else n * revenue_per_client
         rows.append(CrossoverRow(
             clients=n,
@@ -261,5 +398,6 @@ def crossover_table(api_cost_per_client: float, client_counts: Iterable[int], *,
             ft_cogs=ft,
             api_margin=margin(revenue, api) if revenue else None,
             ft_margin=margin(revenue, ft) if revenue else None,
+            servers=servers,
         ))
     return rows

@@ -50,6 +50,11 @@ TargetMargin = Annotated[Any, {**CELL, "doc": "Gross margin wanted, as a fractio
 PriceKind = Annotated[Any, {**CELL, "doc": "input, output or cache_read (input)."}]
 UseCase = Annotated[Any, {**CELL, "doc": "Use case, e.g. customer_support or Document Q&A / RAG."}]
 TokenKind = Annotated[Any, {**CELL, "doc": "input or output (input)."}]
+InputPerMonth = Annotated[Any, {**CELL, "doc": "Input (prompt) tokens per month, all clients."}]
+OutputPerMonth = Annotated[Any, {**CELL, "doc": "Output tokens per month, all clients."}]
+PrefillTps = Annotated[Any, {**CELL, "doc": "Input tokens/s one server sustains, batched."}]
+DecodeTps = Annotated[Any, {**CELL, "doc": "Output tokens/s one server sustains, batched."}]
+Utilization = Annotated[Any, {**CELL, "doc": "Planned average utilization, 0 to 1 (0.5)."}]
 
 # --- API_COST -------------------------------------------------------------------------------
 
@@ -219,10 +224,26 @@ def USE_CASE_TOKENS(use_case_name: UseCase, kind: TokenKind = None):
     return elementwise(one, {"use_case_name": use_case_name, "kind": kind})
 
 
+def GPU_SERVERS(input_tokens_per_month: InputPerMonth, output_tokens_per_month: OutputPerMonth,
+                prefill_tps: PrefillTps, decode_tps: DecodeTps, utilization: Utilization = None):
+    """GPU servers a month's load needs: prefill and decode time over planned server time."""
+
+    def one(input_tokens_per_month: Any, output_tokens_per_month: Any, prefill_tps: Any,
+            decode_tps: Any, utilization: Any) -> int:
+        return calc.servers_needed(input_tokens_per_month, output_tokens_per_month,
+                                   prefill_tps, decode_tps,
+                                   optional(utilization, calc.UTILIZATION))
+
+    return elementwise(one, {"input_tokens_per_month": input_tokens_per_month,
+                             "output_tokens_per_month": output_tokens_per_month,
+                             "prefill_tps": prefill_tps, "decode_tps": decode_tps,
+                             "utilization": utilization})
+
+
 EXCEL_FUNCTIONS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (API_COST, FT_COST, CROSSOVER, MARGIN, PRICE_FOR_MARGIN, MODEL_PRICE,
-              USE_CASE_TOKENS)
+              USE_CASE_TOKENS, GPU_SERVERS)
 }
 
 __all__ = [*EXCEL_FUNCTIONS, "api_cost_cells", "resolve_prices"]

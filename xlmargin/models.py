@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from xlmargin import calc
+from xlmargin.gpus import GPUS
 
 
 class Strict(BaseModel):
@@ -111,6 +113,67 @@ class Client(Strict):
     """Free text."""
 
 
+class GpuPreset(Strict):
+    """One GPU server for self-hosting a 7-8B model: rent and batched planning throughput."""
+
+    monthly_usd: float = Field(ge=0)
+    """Rent of one server per month."""
+    prefill_tps: float = Field(gt=0)
+    """Input (prefill) tokens per second one server sustains across all its clients."""
+    decode_tps: float = Field(gt=0)
+    """Output (decode) tokens per second one server sustains, batched; not one stream's speed."""
+    source: str = ""
+    """Where the figures come from."""
+
+
+DEFAULT_GPUS: dict[str, GpuPreset] = {
+    g.name: GpuPreset(monthly_usd=g.monthly_usd, prefill_tps=g.prefill_tps,
+                      decode_tps=g.decode_tps, source=g.source) for g in GPUS}
+
+
+class Capacity(Strict):
+    """Self-hosting on as many GPU servers as the month's load needs. Off (the article's one
+    fixed server at infra.gpu_server_usd) unless ``gpu`` names a preset."""
+
+    gpu: str | None = None
+    """A GPU preset name (see ``gpus``); its monthly price replaces infra.gpu_server_usd."""
+    utilization: float = Field(default=calc.UTILIZATION, gt=0, le=1)
+    """Average share of each server's month planned to be busy; the rest is peak headroom."""
+
+
+class HiddenCosts(Strict):
+    """The article's hidden self-hosting costs (section 4), all zero (off) by default."""
+
+    labor_usd_per_hour: float = Field(default=0.0, ge=0)
+    """What an hour of the team's labor costs."""
+    gpu_usd_per_hour: float = Field(default=0.0, ge=0)
+    """What an hour of retraining compute costs."""
+    retraining_compute_minutes: float = Field(default=0.0, ge=0)
+    """Retraining compute per client per quarter (article: 30-60 minutes)."""
+    retraining_labor_hours: float = Field(default=0.0, ge=0)
+    """Data preparation labor per client per quarter (article: 2-4 hours)."""
+    setup_labor_hours: float = Field(default=0.0, ge=0)
+    """One-time labor per new client (article: data cleaning 5-10 h + deployment 2-4 h)."""
+    setup_fee_usd: float = Field(default=0.0, ge=0)
+    """One-time setup fee charged to each client (article: $3,000-10,000)."""
+
+    @property
+    def retraining_usd_per_client(self) -> float:
+        """Monthly retraining cost of one client: a quarter's compute and labor over 3."""
+        quarter = (self.retraining_compute_minutes / 60 * self.gpu_usd_per_hour
+                   + self.retraining_labor_hours * self.labor_usd_per_hour)
+        return quarter / 3
+
+    @property
+    def setup_usd(self) -> float:
+        """One-time setup labor of one client."""
+        return self.setup_labor_hours * self.labor_usd_per_hour
+
+    @property
+    def has_setup(self) -> bool:
+        return self.setup_labor_hours > 0 or self.setup_fee_usd > 0
+
+
 class AgencySettings(Strict):
     """An agency's settings file: the self-hosted side, the multipliers and the margin target."""
 
@@ -120,3 +183,38 @@ class AgencySettings(Strict):
     """The hidden multipliers applied to every client's API usage."""
     target_margin: float = Field(default=0.6, lt=1)
     """Gross margin below which a client is flagged 'Below target'."""
+    capacity: Capacity = Capacity()
+    """GPU servers as the load needs them; off by default."""
+    gpus: dict[str, GpuPreset] = Field(default_factory=lambda: dict(DEFAULT_GPUS))
+    """GPU presets by name; a settings file's ``[gpus.NAME]`` tables replace or add to them."""
+    hidden_costs: HiddenCosts = HiddenCosts()
+    """Retraining and setup labor; zero (off) by default."""
+    open_weight_model: str | None = None
+    """A hosted open-weight model on a per-token host (the third option), e.g.
+    'llama-3.1-8b-instant'; None leaves it out."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_gpus(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("gpus"), dict):
+            data = {**data, "gpus": {**DEFAULT_GPUS, **data["gpus"]}}
+        return data
+
+    @model_validator(mode="after")
+    def _known_gpu(self) -> AgencySettings:
+        if self.capacity.gpu is not None and self.gpu_name(self.capacity.gpu) is None:
+            raise ValueError(f"capacity.gpu: unknown GPU {self.capacity.gpu!r}; known: "
+                             + ", ".join(self.gpus))
+        return self
+
+    def gpu_name(self, name: str) -> str | None:
+        """The preset key for ``name``, any case (as the workbook's MATCH finds it)."""
+        wanted = name.strip().casefold()
+        return next((key for key in self.gpus if key.casefold() == wanted), None)
+
+    @property
+    def gpu(self) -> GpuPreset | None:
+        """The chosen GPU preset when capacity is on, else None."""
+        if self.capacity.gpu is None:
+            return None
+        return self.gpus[self.gpu_name(self.capacity.gpu) or self.capacity.gpu]

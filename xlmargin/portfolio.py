@@ -1,6 +1,10 @@
 """The whole roster at once: each client's API cost, its share of the self-hosted cost, both
 margins, the totals and the crossover. Pure arithmetic over ``calc``; no I/O.
 
+Issue 5 adds, each only when the settings ask for it: GPU servers as the load needs them (and
+the staircase crossover), the hosted open-weight model as a third option, retraining per client
+and the setup-labor payback. Without them every number is the article's.
+
 This is what ``xlmargin report`` prints and what the workbook's formulas compute, so the tests
 hold the two against each other.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from xlmargin import calc
 from xlmargin.models import AgencySettings
@@ -36,6 +41,16 @@ class PricedClient:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenPrices:
+    """A model's prices, USD per 1M tokens (the hosted open-weight model's, for example)."""
+
+    model: str
+    input_usd_per_mtok: float
+    output_usd_per_mtok: float
+    cache_read_usd_per_mtok: float
+
+
+@dataclass(frozen=True, slots=True)
 class ClientResult:
     client: str
     model: str
@@ -47,6 +62,9 @@ class ClientResult:
     ft_margin: float
     status: str
     where: str = ""
+    open_weight_cost: float | None = None
+    input_tokens_per_month: float = 0.0
+    output_tokens_per_month: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,19 +78,52 @@ class Portfolio:
     average_api_cost: float | None
     crossover: int | None
     warnings: list[str] = field(default_factory=list)
+    servers: int | None = None
+    """GPU servers the month's load needs; None when capacity is off (one fixed server)."""
+    gpu: str | None = None
+    crossover_stays_from: int | None = None
+    """With capacity: the client count from which self-hosting stays cheaper (see calc)."""
+    open_weight_model: str | None = None
+    open_weight_cogs: float | None = None
+    open_weight_margin: float | None = None
+    retraining_usd: float | None = None
+    """Monthly retraining of all clients, in ft_cogs; None when off."""
+    setup_payback_months: float | None = None
+    setup: bool = False
+    """Whether setup labor or fees are set (then setup_payback_months None means never)."""
 
     def as_json(self) -> dict[str, object]:
-        """The shape `xlmargin report --json` prints (issue 3)."""
-        return {
-            "clients": [{"client": c.client, "api_cost": c.api_cost, "ft_cost": c.ft_cost,
-                         "revenue": c.revenue, "api_margin": c.api_margin,
-                         "ft_margin": c.ft_margin} for c in self.clients],
-            "totals": {"revenue": self.revenue, "api_cogs": self.api_cogs,
-                       "ft_cogs": self.ft_cogs, "api_margin": self.api_margin,
-                       "ft_margin": self.ft_margin},
-            "crossover": self.crossover,
-            "warnings": self.warnings,
-        }
+        """The shape `xlmargin report --json` prints (issue 3), plus issue 5's keys when their
+        settings are on: totals.servers and crossover_stays_cheaper_from with capacity,
+        open_weight_cost per client and open_weight_cogs/margin with an open-weight model,
+        totals.retraining_usd and totals.setup_payback_months with hidden costs."""
+        clients = []
+        for c in self.clients:
+            row: dict[str, object] = {
+                "client": c.client, "api_cost": c.api_cost, "ft_cost": c.ft_cost,
+                "revenue": c.revenue, "api_margin": c.api_margin, "ft_margin": c.ft_margin}
+            if self.open_weight_model is not None:
+                row["open_weight_cost"] = c.open_weight_cost
+            clients.append(row)
+        totals: dict[str, object] = {
+            "revenue": self.revenue, "api_cogs": self.api_cogs, "ft_cogs": self.ft_cogs,
+            "api_margin": self.api_margin, "ft_margin": self.ft_margin}
+        data: dict[str, object] = {"clients": clients, "totals": totals,
+                                   "crossover": self.crossover}
+        if self.servers is not None:
+            totals["servers"] = self.servers
+            data["gpu"] = self.gpu
+            data["crossover_stays_cheaper_from"] = self.crossover_stays_from
+        if self.open_weight_model is not None:
+            totals["open_weight_cogs"] = self.open_weight_cogs
+            totals["open_weight_margin"] = self.open_weight_margin
+            data["open_weight_model"] = self.open_weight_model
+        if self.retraining_usd is not None:
+            totals["retraining_usd"] = self.retraining_usd
+        if self.setup:
+            totals["setup_payback_months"] = self.setup_payback_months
+        data["warnings"] = self.warnings
+        return data
 
 
 def status(api_margin: float, target_margin: float) -> str:
@@ -85,37 +136,98 @@ def status(api_margin: float, target_margin: float) -> str:
 
 
 def compute(clients: Sequence[PricedClient], settings: AgencySettings,
-            warnings: Sequence[str] = ()) -> Portfolio:
+            warnings: Sequence[str] = (), open_weight: TokenPrices | None = None) -> Portfolio:
     """Every client's costs and margins, the totals and the crossover.
 
     The self-hosted cost is ft_cost(number of clients), shared out in proportion to each
     client's monthly token volume (equally when no client uses any tokens), so the shares add up
-    to the total.
+    to the total. With capacity on, it runs as many servers of the chosen GPU as the whole
+    month's load needs (at least one); ``open_weight`` prices each client on the hosted
+    open-weight model too.
     """
-    m, infra = settings.multipliers, settings.infra
+    m, infra, hidden = settings.multipliers, settings.infra, settings.hidden_costs
+    multipliers = m.model_dump()
     costs = [calc.api_cost_breakdown(
         c.input_tokens, c.output_tokens, c.interactions_per_day, c.input_usd_per_mtok,
         c.output_usd_per_mtok, cache_read_usd_per_mtok=c.cache_read_usd_per_mtok,
-        **m.model_dump()) for c in clients]
+        **multipliers) for c in clients]
+    open_costs: list[float | None] = [None] * len(clients)
+    if open_weight is not None:
+        open_costs = [calc.api_cost(
+            c.input_tokens, c.output_tokens, c.interactions_per_day,
+            open_weight.input_usd_per_mtok, open_weight.output_usd_per_mtok,
+            cache_read_usd_per_mtok=open_weight.cache_read_usd_per_mtok, **multipliers)
+            for c in clients]
     volumes = [cost.input_tokens_per_month + cost.output_tokens_per_month for cost in costs]
-    ft_cogs = infra.ft_cost(len(clients))
+    count = len(clients)
+    retraining = hidden.retraining_usd_per_client
+    gpu = settings.gpu
+    servers = None
+    share = Fraction(0)
+    if gpu is not None:
+        infra = infra.model_copy(update={"gpu_server_usd": gpu.monthly_usd})
+        total_in = sum(cost.input_tokens_per_month for cost in costs)
+        total_out = sum(cost.output_tokens_per_month for cost in costs)
+        servers = max(1, calc.servers_needed(total_in, total_out, gpu.prefill_tps,
+                                             gpu.decode_tps, settings.capacity.utilization))
+        if count:
+            # The average client's load, as the workbook's crossover takes it (total / count).
+            share = calc.server_share(total_in / count, total_out / count, gpu.prefill_tps,
+                                      gpu.decode_tps, settings.capacity.utilization)
+    ft_cogs = calc.ft_cost(count, infra.base_monthly_usd, infra.per_client_usd, infra.buffer,
+                           servers=servers or 1, server_usd=infra.gpu_server_usd,
+                           retraining_usd=retraining)
     total_volume = sum(volumes)
     results = []
-    for c, cost, volume in zip(clients, costs, volumes, strict=True):
-        share = ft_cogs * volume / total_volume if total_volume else ft_cogs / len(clients)
+    for c, cost, volume, open_cost in zip(clients, costs, volumes, open_costs, strict=True):
+        share_usd = ft_cogs * volume / total_volume if total_volume else ft_cogs / count
         api_margin = calc.margin(c.monthly_revenue, cost.monthly_usd)
         results.append(ClientResult(
             client=c.client, model=c.model, tokens_per_month=volume,
-            api_cost=cost.monthly_usd, ft_cost=share, revenue=c.monthly_revenue,
-            api_margin=api_margin, ft_margin=calc.margin(c.monthly_revenue, share),
-            status=status(api_margin, settings.target_margin), where=c.where))
+            api_cost=cost.monthly_usd, ft_cost=share_usd, revenue=c.monthly_revenue,
+            api_margin=api_margin, ft_margin=calc.margin(c.monthly_revenue, share_usd),
+            status=status(api_margin, settings.target_margin), where=c.where,
+            open_weight_cost=open_cost, input_tokens_per_month=cost.input_tokens_per_month,
+            output_tokens_per_month=cost.output_tokens_per_month))
     revenue = sum(r.revenue for r in results)
     api_cogs = sum(r.api_cost for r in results)
     average = api_cogs / len(results) if results else None
+    crossover, stays_from = None, None
+    if average is not None and gpu is not None:
+        found = calc.crossover_at_capacity(
+            average, infra.base_monthly_usd, infra.per_client_usd, infra.buffer,
+            server_usd=infra.gpu_server_usd, servers_per_client=share,
+            retraining_usd=retraining)
+        crossover, stays_from = found.first, found.stays_from
+    elif average is not None:
+        crossover = calc.crossover(average, infra.base_monthly_usd, infra.per_client_usd,
+                                   infra.buffer, retraining_usd=retraining)
+    open_cogs = None if open_weight is None else sum(c or 0.0 for c in open_costs)
     return Portfolio(
         clients=results, revenue=revenue, api_cogs=api_cogs, ft_cogs=ft_cogs,
         api_margin=calc.margin(revenue, api_cogs) if revenue else None,
         ft_margin=calc.margin(revenue, ft_cogs) if revenue else None,
-        average_api_cost=average,
-        crossover=None if average is None else infra.crossover(average),
-        warnings=list(warnings))
+        average_api_cost=average, crossover=crossover, warnings=list(warnings),
+        servers=servers, gpu=None if gpu is None else settings.gpu_name(settings.capacity.gpu
+                                                                         or ""),
+        crossover_stays_from=stays_from,
+        open_weight_model=None if open_weight is None else open_weight.model,
+        open_weight_cogs=open_cogs,
+        open_weight_margin=(calc.margin(revenue, open_cogs)
+                            if revenue and open_cogs is not None else None),
+        retraining_usd=retraining * count if retraining else None,
+        setup_payback_months=payback_months(hidden.setup_usd, hidden.setup_fee_usd,
+                                            revenue - ft_cogs, count),
+        setup=hidden.has_setup)
+
+
+def payback_months(setup_usd: float, setup_fee_usd: float, monthly_profit: float,
+                   clients: int) -> float | None:
+    """Months of the average client's self-hosted gross profit that earn back the setup labor
+    its setup fee leaves uncovered: 0 when the fee covers it, None when the profit never does."""
+    uncovered = setup_usd - setup_fee_usd
+    if uncovered <= 0:
+        return 0.0
+    if clients == 0 or monthly_profit <= 0:
+        return None
+    return uncovered / (monthly_profit / clients)

@@ -31,31 +31,58 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xlmargin.render import dump_json, percent, table, usd
+    from xlmargin.render import dump_json
 
     portfolio = _portfolio(args)
     if args.json:
         print(dump_json(portfolio.as_json()))
     else:
-        rows = [[c.client, c.model, usd(c.api_cost), usd(c.ft_cost), usd(c.revenue),
-                 percent(c.api_margin), percent(c.ft_margin), c.status]
-                for c in portfolio.clients]
-        print(table(["Client", "Model", "API cost", "Self-hosted", "Revenue", "API margin",
-                     "SH margin", "Status"], rows,
-                    right=[False, False, True, True, True, True, True, False]))
-        print()
-        crossover = ("never" if portfolio.crossover is None
-                     else f"{portfolio.crossover} clients")
-        print(table(["Totals / month", "API", "Self-hosted"], [
-            ["Revenue", usd(portfolio.revenue), usd(portfolio.revenue)],
-            ["COGS", usd(portfolio.api_cogs), usd(portfolio.ft_cogs)],
-            ["Gross margin", percent(portfolio.api_margin), percent(portfolio.ft_margin)],
-        ], right=[False, True, True]))
-        print(f"\n{len(portfolio.clients)} clients; average API cost "
-              f"{usd(portfolio.average_api_cost)} per client; crossover: {crossover}")
+        print(_text(portfolio))
     for warning in portfolio.warnings:
         print(f"xlmargin report: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _text(portfolio: Any) -> str:
+    """The report as tables; the open-weight column and the capacity and hidden-cost lines
+    appear only when the settings turn them on."""
+    from xlmargin.render import percent, table, usd
+
+    p = portfolio
+    open_weight = p.open_weight_model is not None
+    headers = ["Client", "Model", "API cost", *(["Open-weight"] if open_weight else []),
+               "Self-hosted", "Revenue", "API margin", "SH margin", "Status"]
+    rows = [[c.client, c.model, usd(c.api_cost),
+             *([usd(c.open_weight_cost)] if open_weight else []), usd(c.ft_cost),
+             usd(c.revenue), percent(c.api_margin), percent(c.ft_margin), c.status]
+            for c in p.clients]
+    right = [False, False, True, *([True] if open_weight else []), True, True, True, True,
+             False]
+    lines = [table(headers, rows, right=right), ""]
+    options = ["API", *(["Open-weight"] if open_weight else []), "Self-hosted"]
+    lines.append(table(["Totals / month", *options], [
+        ["Revenue", *[usd(p.revenue)] * len(options)],
+        ["COGS", usd(p.api_cogs), *([usd(p.open_weight_cogs)] if open_weight else []),
+         usd(p.ft_cogs)],
+        ["Gross margin", percent(p.api_margin),
+         *([percent(p.open_weight_margin)] if open_weight else []), percent(p.ft_margin)],
+    ], right=[False, *[True] * len(options)]))
+    crossover = "never" if p.crossover is None else f"{p.crossover} clients"
+    lines.append(f"\n{len(p.clients)} clients; average API cost {usd(p.average_api_cost)} per "
+                 f"client; crossover: {crossover}")
+    if open_weight:
+        lines.append(f"Hosted open-weight model: {p.open_weight_model}")
+    if p.servers is not None:
+        stays = p.crossover_stays_from
+        lines.append(f"GPU servers: {p.servers} x {p.gpu}; self-hosting cheaper for good from: "
+                     + ("never" if stays is None else f"{stays} clients"))
+    if p.retraining_usd is not None:
+        lines.append(f"Retraining (in self-hosted COGS): {usd(p.retraining_usd)} a month")
+    if p.setup:
+        months = p.setup_payback_months
+        lines.append("Setup payback, average client: "
+                     + ("never" if months is None else f"{months:.1f} months"))
+    return "\n".join(lines)
 
 
 def _portfolio(args: argparse.Namespace) -> Any:
@@ -64,15 +91,23 @@ def _portfolio(args: argparse.Namespace) -> Any:
     if Path(args.path).suffix.lower() == ".csv":
         from xlmargin.catalog import Catalog
         from xlmargin.models import AgencySettings
-        from xlmargin.portfolio import compute
+        from xlmargin.portfolio import TokenPrices, compute
         from xlmargin.roster import preset_use_cases, price_roster, read_roster, read_settings
 
         catalog = Catalog(as_of=args.as_of)
         clients = read_roster(args.path, catalog)
         settings = read_settings(args.settings) if args.settings else AgencySettings()
         prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
+        open_weight = None
+        if settings.open_weight_model:
+            found = catalog.lookup(settings.open_weight_model,
+                                   where=f"{args.settings}: open_weight_model")
+            cache = found.cache_read_usd_per_mtok
+            open_weight = TokenPrices(found.model, found.input_usd_per_mtok,
+                                      found.output_usd_per_mtok,
+                                      found.input_usd_per_mtok if cache is None else cache)
         return compute(price_roster(clients, prices, preset_use_cases(),
-                                    where=args.path), settings)
+                                    where=args.path), settings, open_weight=open_weight)
     from xlmargin.sheets.read import read_report
 
     return read_report(args.path)

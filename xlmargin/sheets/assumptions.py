@@ -1,10 +1,12 @@
-"""The Assumptions sheet: multipliers, the self-hosted inputs, the margin target, the use-case
+"""The Assumptions sheet: multipliers, the self-hosted inputs, capacity and the GPU presets,
+the hidden self-hosting costs, the hosted open-weight model, the margin target, the use-case
 token table and the client types, each a named cell or range the formulas use."""
 
 from __future__ import annotations
 
 from openpyxl.styles import Font
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmargin.models import AgencySettings
@@ -12,6 +14,7 @@ from xlmargin.presets import CLIENT_TYPES, USE_CASES
 from xlmargin.sheets import layout
 from xlmargin.sheets.cells import (
     MUTED,
+    SUBTITLE,
     Formula,
     define,
     header_row,
@@ -21,6 +24,8 @@ from xlmargin.sheets.cells import (
     title,
     widths,
 )
+
+NAMED_HEADERS = ["Assumption", "Value", "Name", "", "Why"]
 
 MULTIPLIER_ROWS = (
     ("system_prompt_tokens", "System prompt tokens per interaction", "xm_input_number",
@@ -40,7 +45,8 @@ MULTIPLIER_ROWS = (
 INFRA_ROWS = (
     ("seats", "Seats (team size)", "xm_input_number", "Fine-tuning platform seats."),
     ("seat_usd", "Seat price / month", "xm_input_usd", "The article: $14.50 per seat."),
-    ("gpu_server_usd", "GPU server / month", "xm_input_usd", "VPS with a GPU: $50-120."),
+    ("gpu_server_usd", "GPU server / month", "xm_input_usd",
+     "VPS with a GPU: $50-120. With a GPU chosen under capacity, its price is used instead."),
     ("other_fixed_usd", "Other fixed costs / month", "xm_input_usd",
      "Domains, SSL, monitoring."),
     ("per_client_usd", "Per-client cost / month", "xm_input_usd",
@@ -49,16 +55,31 @@ INFRA_ROWS = (
      "Added for retraining, monitoring, maintenance (the article: 20%)."),
 )
 
+HIDDEN_ROWS = (
+    ("labor_usd_per_hour", "Labor / hour", "xm_input_usd",
+     "What an hour of your team's time costs (0 = labor not counted)."),
+    ("gpu_usd_per_hour", "Retraining compute / hour", "xm_input_usd",
+     "GPU rent per hour for retraining runs."),
+    ("retraining_compute_minutes", "Retraining compute, minutes / client / quarter",
+     "xm_input_number", "The article: 30-60 minutes per client per quarter."),
+    ("retraining_labor_hours", "Retraining labor, hours / client / quarter", "xm_input_decimal",
+     "The article: 2-4 hours of data preparation per client per quarter."),
+    ("setup_labor_hours", "Setup labor, hours / new client", "xm_input_decimal",
+     "The article: data cleaning 5-10 h + deployment and integration 2-4 h."),
+    ("setup_fee_usd", "Setup fee / new client", "xm_input_usd",
+     "What you charge once to recover it; the article: $3,000-10,000."),
+)
+
 
 def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     title(ws, "Assumptions",
           "Yellow cells are inputs: change one and every sheet recalculates. "
           "Each value is a named cell (column C) the formulas refer to.")
-    widths(ws, {"A": 36, "B": 14, "C": 22, "D": 70})
+    widths(ws, {"A": 40, "B": 19, "C": 22, "D": 14, "E": 72})
     row = 4
     section(ws, f"A{row}", "API usage: the hidden multipliers")
     row += 1
-    header_row(ws, row, ["Assumption", "Value", "Name", "Why"])
+    header_row(ws, row, NAMED_HEADERS)
     values = settings.multipliers.model_dump()
     for field, label, style, note in MULTIPLIER_ROWS:
         row += 1
@@ -67,18 +88,30 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     row += 2
     section(ws, f"A{row}", "Self-hosted fine-tuned models")
     row += 1
-    header_row(ws, row, ["Assumption", "Value", "Name", "Why"])
+    header_row(ws, row, NAMED_HEADERS)
     infra = settings.infra.model_dump()
     for field, label, style, note in INFRA_ROWS[:4]:
         row += 1
         _named_value(wb, ws, row, layout.INFRA_NAMES[field], label, infra[field], style, note)
     row += 1
-    base = Formula("=Seats*SeatUSD+GPUServerUSD+OtherFixedUSD")
+    base = Formula(f"=Seats*SeatUSD+{layout.SERVER_USD}+OtherFixedUSD")
     _named_value(wb, ws, row, layout.BASE_MONTHLY, "Fixed base / month", base, "xm_usd",
-                 "Seats x seat price + GPU server + other fixed (computed).")
+                 "Seats x seat price + one GPU server + other fixed (computed).")
     for field, label, style, note in INFRA_ROWS[4:]:
         row += 1
         _named_value(wb, ws, row, layout.INFRA_NAMES[field], label, infra[field], style, note)
+
+    row = _capacity(wb, ws, row + 2, settings)
+    row = _hidden_costs(wb, ws, row + 2, settings)
+
+    row += 2
+    section(ws, f"A{row}", "The third option: a hosted open-weight model")
+    row += 1
+    _named_value(wb, ws, row, layout.OPEN_WEIGHT_MODEL, "Hosted open-weight model",
+                 settings.open_weight_model or "", "xm_input_text",
+                 "An open-weight model on a per-token host, priced on the Pricing sheet "
+                 "(e.g. llama-3.1-8b-instant); blank leaves it out.")
+    _dropdown(ws, f"B{row}", layout.PRICE_MODELS, "a model from the Pricing sheet")
 
     row += 2
     section(ws, f"A{row}", "Margin target")
@@ -89,14 +122,14 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     row += 2
     section(ws, f"A{row}", "Tokens per interaction by use case (the article's table)")
     row += 1
-    header_row(ws, row, ["Use case", "Input tokens", "Output tokens", "Description"])
+    header_row(ws, row, ["Use case", "Input tokens", "Output tokens", "", "Description"])
     first = row + 1
     for case in USE_CASES:
         row += 1
         put(ws, f"A{row}", case.key, "xm_input_text")
         put(ws, f"B{row}", case.input_tokens, "xm_input_number")
         put(ws, f"C{row}", case.output_tokens, "xm_input_number")
-        put(ws, f"D{row}", case.label)
+        put(ws, f"E{row}", case.label)
     define(wb, layout.USE_CASE_KEYS, ws.title, f"$A${first}:$A${row}")
     define(wb, layout.USE_CASE_INPUT, ws.title, f"$B${first}:$B${row}")
     define(wb, layout.USE_CASE_OUTPUT, ws.title, f"$C${first}:$C${row}")
@@ -104,14 +137,14 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     row += 2
     section(ws, f"A{row}", "Client types: interactions per day (the article's table)")
     row += 1
-    header_row(ws, row, ["Client type", "Low", "High", "Description"])
+    header_row(ws, row, ["Client type", "Low", "High", "", "Description"])
     first = row + 1
     for kind in CLIENT_TYPES:
         row += 1
         put(ws, f"A{row}", kind.key, "xm_input_text")
         put(ws, f"B{row}", kind.low, "xm_input_number")
         put(ws, f"C{row}", kind.high, "xm_input_number")
-        put(ws, f"D{row}", kind.label)
+        put(ws, f"E{row}", kind.label)
     define(wb, layout.CLIENT_TYPE_KEYS, ws.title, f"$A${first}:$A${row}")
     ws.freeze_panes = "A4"
     landscape(ws, one_page=True)
@@ -122,5 +155,85 @@ def _named_value(wb: Workbook, ws: Worksheet, row: int, name: str, label: str,
     put(ws, f"A{row}", label)
     put(ws, f"B{row}", value, style)
     put(ws, f"C{row}", name).font = Font(name="Calibri", size=9, color=MUTED)
-    put(ws, f"D{row}", note)
+    put(ws, f"E{row}", note)
     define(wb, name, ws.title, f"$B${row}")
+
+
+def _dropdown(ws: Worksheet, cell: str, source: str, what: str) -> None:
+    dv = DataValidation(type="list", formula1=f"={source}", allow_blank=True,
+                        showErrorMessage=True, errorStyle="warning",
+                        errorTitle="Not in the list", error=f"Pick {what}, or add it there.")
+    dv.add(cell)
+    ws.add_data_validation(dv)
+
+
+def _capacity(wb: Workbook, ws: Worksheet, row: int, settings: AgencySettings) -> int:
+    """The GPU choice, utilization and the preset table; returns the last row written."""
+    section(ws, f"A{row}", "Self-hosted capacity: servers as the load needs them")
+    row += 1
+    header_row(ws, row, NAMED_HEADERS)
+    row += 1
+    _named_value(wb, ws, row, layout.GPU_NAME, "GPU", settings.gpu_name(
+        settings.capacity.gpu) if settings.capacity.gpu else "", "xm_input_text",
+        "A GPU from the table below: self-hosting then runs as many as the month's tokens "
+        "need. Blank: one server at the GPU server price above, as the article.")
+    gpu_cell = f"B{row}"
+    row += 1
+    _named_value(wb, ws, row, layout.UTILIZATION, "Planned utilization",
+                 settings.capacity.utilization, "xm_input_percent",
+                 "Average share of each server's month kept busy; the rest absorbs peak hours.")
+    # The preset table's first row: below three computed values, a gap, a note and a header.
+    first = row + 7
+    last = first + len(settings.gpus) - 1
+    lookup = f"MATCH({layout.GPU_NAME},$A${first}:$A${last},0)"
+    for name, label, column, style, note in (
+            (layout.SERVER_USD, "GPU server in use / month", "B", "xm_usd",
+             "The chosen GPU's price, else the GPU server price above (computed)."),
+            (layout.PREFILL_TPS, "Prefill tokens / s (input)", "C", "xm_whole",
+             "The chosen GPU's batched input throughput (computed)."),
+            (layout.DECODE_TPS, "Decode tokens / s (output)", "D", "xm_whole",
+             "The chosen GPU's batched output throughput (computed).")):
+        row += 1
+        fallback = "GPUServerUSD" if name == layout.SERVER_USD else '""'
+        value = Formula(f'=IF({layout.GPU_NAME}="",{fallback},IFERROR(INDEX(${column}${first}:'
+                        f'${column}${last},{lookup}),"#unknown GPU"))')
+        _named_value(wb, ws, row, name, label, value, style, note)
+    _dropdown(ws, gpu_cell, layout.GPU_NAMES, "a GPU from the table")
+
+    row += 2
+    put(ws, f"A{row}", "GPU presets for a 7-8B model: batched planning throughput of one "
+        "server, not one chat stream's speed; edit or add rows.").font = SUBTITLE
+    row += 1
+    header_row(ws, row, ["GPU", "Server $ / month", "Prefill tok/s", "Decode tok/s", "Source"])
+    for name, gpu in settings.gpus.items():
+        row += 1
+        put(ws, f"A{row}", name, "xm_input_text")
+        put(ws, f"B{row}", gpu.monthly_usd, "xm_input_usd")
+        put(ws, f"C{row}", gpu.prefill_tps, "xm_input_number")
+        put(ws, f"D{row}", gpu.decode_tps, "xm_input_number")
+        put(ws, f"E{row}", gpu.source)
+    for name, column in ((layout.GPU_NAMES, "A"), (layout.GPU_MONTHLY, "B"),
+                         (layout.GPU_PREFILL, "C"), (layout.GPU_DECODE, "D")):
+        define(wb, name, ws.title, f"${column}${first}:${column}${last}")
+    return row
+
+
+def _hidden_costs(wb: Workbook, ws: Worksheet, row: int, settings: AgencySettings) -> int:
+    section(ws, f"A{row}", "Hidden self-hosting costs: retraining and setup (0 = off)")
+    row += 1
+    header_row(ws, row, NAMED_HEADERS)
+    values = settings.hidden_costs.model_dump()
+    for field, label, style, note in HIDDEN_ROWS:
+        row += 1
+        _named_value(wb, ws, row, layout.HIDDEN_NAMES[field], label, values[field], style, note)
+    row += 1
+    _named_value(wb, ws, row, layout.RETRAINING_USD, "Retraining / client / month",
+                 Formula("=(RetrainComputeMinutes/60*GpuUSDPerHour"
+                         "+RetrainLaborHours*LaborUSDPerHour)/3"), "xm_usd",
+                 "A quarter's compute and labor over 3; added to self-hosted COGS per client, "
+                 "outside the buffer (computed).")
+    row += 1
+    _named_value(wb, ws, row, layout.SETUP_USD, "Setup labor / new client",
+                 Formula("=SetupLaborHours*LaborUSDPerHour"), "xm_usd",
+                 "Paid back by the setup fee, the rest by monthly margin: Summary (computed).")
+    return row

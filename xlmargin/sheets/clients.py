@@ -38,8 +38,10 @@ STYLES = {
     "input_tokens": "xm_input_number", "output_tokens": "xm_input_number",
     "monthly_revenue": "xm_input_usd", "tokens_per_month": "xm_tokens", "api_cost": "xm_usd",
     "ft_cost": "xm_usd", "api_margin": "xm_percent", "ft_margin": "xm_percent",
-    "status": "xm_text", "notes": "xm_input_text",
+    "status": "xm_text", "notes": "xm_input_text", "output_tokens_per_month": "xm_tokens",
+    "open_weight_cost": "xm_usd",
 }
+LAST = layout.CLIENT_COLUMNS[-1].letter
 INDEX = {key: column_index_from_string(letter) for key, letter in layout.COL.items()}
 
 
@@ -87,10 +89,10 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
     _validation(ws, last)
     _highlights(ws, last)
     ws.freeze_panes = f"B{layout.FIRST_ROW}"
-    ws.auto_filter.ref = f"A{layout.HEADER_ROW}:{layout.COL['notes']}{last}"
+    ws.auto_filter.ref = f"A{layout.HEADER_ROW}:{LAST}{last}"
     ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
     # Print the clients, not the empty rows kept for new ones.
-    ws.print_area = f"A1:{layout.COL['notes']}{max(row, layout.FIRST_ROW)}"
+    ws.print_area = f"A1:{LAST}{max(row, layout.FIRST_ROW)}"
     landscape(ws)
     return last
 
@@ -116,7 +118,9 @@ def _computed(ws: Worksheet, row: int, f: Formulas) -> None:
                          ("ft_cost", f.ft_share(row)),
                          ("api_margin", f.client_margin(row, "api_cost")),
                          ("ft_margin", f.client_margin(row, "ft_cost")),
-                         ("status", f.status(row))):
+                         ("status", f.status(row)),
+                         ("output_tokens_per_month", f.output_tokens(row)),
+                         ("open_weight_cost", f.open_weight_cost(row))):
         c = cell(row=row, column=INDEX[key], value=formula)
         c.style = STYLES[key]
 

@@ -25,11 +25,13 @@ def default_output(agency: str, mode: str) -> Path:
     return Path(stem[:100] + SUFFIX[mode])
 
 
-def pricing_list(roster: Sequence[Client], catalog: Catalog) -> list[ModelPrice]:
-    """The roster's models first, in roster order, then the curated popular ones."""
+def pricing_list(roster: Sequence[Client], catalog: Catalog,
+                 extra: Sequence[str] = ()) -> list[ModelPrice]:
+    """The roster's models first, in roster order, then ``extra`` (the hosted open-weight
+    model), then the curated popular ones."""
     found: dict[str, ModelPrice] = {}
-    for client in roster:
-        price = catalog.lookup(client.model)
+    for name in [*(client.model for client in roster), *extra]:
+        price = catalog.lookup(name)
         found.setdefault(price.model.lower(), price)
     for price in catalog.popular():
         found.setdefault(price.model.lower(), price)
@@ -47,13 +49,21 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
         from xlmargin.price_file import load_prices
 
         catalog = catalog.with_overrides(load_prices(price_file))
-    agency_settings = read_settings(settings or starter_settings())
+    settings_path = settings or starter_settings()
+    agency_settings = read_settings(settings_path)
+    extra: list[str] = []
+    if agency_settings.open_weight_model:
+        # The Pricing sheet's id, so the workbook's lookups find it.
+        price = catalog.lookup(agency_settings.open_weight_model,
+                               where=f"{settings_path}: open_weight_model")
+        agency_settings = agency_settings.model_copy(update={"open_weight_model": price.model})
+        extra.append(price.model)
     clients = read_roster(roster or starter_roster(), catalog)
     if not agency.strip():
         raise InputError("AGENCY", "give the agency's name")
     kwargs = {} if extra_rows is None else {"extra_rows": extra_rows}
-    wb = build_workbook(agency.strip(), clients, agency_settings, pricing_list(clients, catalog),
-                        mode=mode, as_of=as_of, **kwargs)
+    wb = build_workbook(agency.strip(), clients, agency_settings,
+                        pricing_list(clients, catalog, extra), mode=mode, as_of=as_of, **kwargs)
     return wb, len(clients)
 
 

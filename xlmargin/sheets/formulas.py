@@ -56,14 +56,15 @@ class Formulas:
                   f"*{c['interactions_per_day']}*{K}")
         return Formula(f'=IF({self._typed(r)},"",IF({valid},{volume},"#check inputs"))')
 
-    def api_cost(self, r: int) -> Formula:
+    def _cost(self, r: int, model: str) -> tuple[str, str]:
+        """(MATCH of ``model`` on Pricing, the month's cost of row r's workload on it)."""
         c = self._cells(r)
-        match = f"MATCH({c['model']},{layout.PRICE_MODELS},0)"
+        match = f"MATCH({model},{layout.PRICE_MODELS},0)"
         price_in = f"INDEX({layout.PRICE_INPUT},{match})"
         price_out = f"INDEX({layout.PRICE_OUTPUT},{match})"
         price_cache = f"INDEX({layout.PRICE_CACHE},{match})"
         if self.udf:
-            cost = (f"API_COST({c['model']},{c['input_tokens']},{c['output_tokens']},"
+            cost = (f"API_COST({model},{c['input_tokens']},{c['output_tokens']},"
                     f"{c['interactions_per_day']},SystemPromptTokens,ContextMultiplier,"
                     f"RetryRate,PowerUserMultiplier,DaysPerMonth,{price_in},{price_out},"
                     f"CachedInputShare,{price_cache},EmbeddingsOverhead)")
@@ -72,9 +73,29 @@ class Formulas:
             cost = (f"(({c['input_tokens']}+SystemPromptTokens)*{blended}"
                     f"+{c['output_tokens']}*{price_out})*{c['interactions_per_day']}*{K}"
                     f"/1000000*(1+EmbeddingsOverhead)")
+        return match, cost
+
+    def api_cost(self, r: int) -> Formula:
+        c = self._cells(r)
+        match, cost = self._cost(r, c["model"])
         i = c["tokens_per_month"]
         return Formula(f'=IF(ISNUMBER({i}),IF(ISNA({match}),"#model not on Pricing",{cost}),'
                        f'{i})')
+
+    @staticmethod
+    def output_tokens(r: int) -> Formula:
+        """The output half of Tokens / month: GPU servers decode it at a different speed."""
+        c = Formulas._cells(r)
+        return Formula(f'=IF(ISNUMBER({c["api_cost"]}),'
+                       f'{c["output_tokens"]}*{c["interactions_per_day"]}*{K},"")')
+
+    def open_weight_cost(self, r: int) -> Formula:
+        """Row r's workload on the hosted open-weight model (Assumptions), "" when none."""
+        c = self._cells(r)
+        model = layout.OPEN_WEIGHT_MODEL
+        match, cost = self._cost(r, model)
+        return Formula(f'=IF(AND(ISNUMBER({c["api_cost"]}),{model}<>""),'
+                       f'IF(ISNA({match}),"#open-weight model not on Pricing",{cost}),"")')
 
     def ft_share(self, r: int) -> Formula:
         c = self._cells(r)
@@ -102,21 +123,41 @@ class Formulas:
 
     # --- Totals and the self-hosted side ----------------------------------------------------
 
-    def ft_cost(self, clients: str) -> str:
+    def ft_cost(self, clients: str, servers: str = "1") -> str:
+        """Self-hosted COGS for ``clients`` clients on ``servers`` GPU servers (the base holds
+        one), plus retraining outside the buffer."""
+        base = layout.BASE_MONTHLY
+        if servers != "1":
+            base = f"({base}+{layout.SERVER_USD}*({servers}-1))"
         if self.udf:
-            return f"FT_COST({clients},{layout.BASE_MONTHLY},PerClientUSD,Buffer)"
-        return f"({layout.BASE_MONTHLY}+PerClientUSD*{clients})*(1+Buffer)"
+            cost = f"FT_COST({clients},{base},PerClientUSD,Buffer)"
+        else:
+            cost = f"({base}+PerClientUSD*{clients})*(1+Buffer)"
+        return f"{cost}+{layout.RETRAINING_USD}*{clients}"
 
     def crossover(self, api_per_client: str) -> Formula:
-        """First client count where self-hosting is cheaper; "never" when it cannot be."""
+        """First client count where self-hosting is cheaper; "never" when it cannot be.
+        Retraining per client counts as API cost saved, so it comes off the API side."""
+        api = f"({api_per_client}-{layout.RETRAINING_USD})"
         if self.udf:
-            count = f"CROSSOVER({api_per_client},{layout.BASE_MONTHLY},PerClientUSD,Buffer)"
+            count = f"CROSSOVER({api},{layout.BASE_MONTHLY},PerClientUSD,Buffer)"
         else:
             # n > base*(1+buffer) / (api - per_client*(1+buffer)), the smallest whole such n.
-            count = (f"MAX(1,INT({layout.BASE_MONTHLY}*(1+Buffer)/({api_per_client}-{FT_MARGINAL}))"
+            count = (f"MAX(1,INT({layout.BASE_MONTHLY}*(1+Buffer)/({api}-{FT_MARGINAL}))"
                      f"+1)")
-        return Formula(f'=IF(ISNUMBER({api_per_client}),IF({api_per_client}<={FT_MARGINAL},'
+        return Formula(f'=IF(ISNUMBER({api_per_client}),IF({api}<={FT_MARGINAL},'
                        f'"never",{count}),"")')
+
+    def servers(self, input_tokens: str, output_tokens: str) -> str:
+        """GPU servers for a month's load: 1 with capacity off, else at least 1."""
+        if self.udf:
+            needed = (f"GPU_SERVERS({input_tokens},{output_tokens},{layout.PREFILL_TPS},"
+                      f"{layout.DECODE_TPS},{layout.UTILIZATION})")
+        else:
+            # -INT(-x) rounds up (CEILING differs between spreadsheet programs).
+            needed = (f"-INT(-({input_tokens}/{layout.PREFILL_TPS}+{output_tokens}/"
+                      f"{layout.DECODE_TPS})/({layout.SECONDS_PER_MONTH}*{layout.UTILIZATION}))")
+        return f'IF({layout.GPU_NAME}="",1,MAX(1,{needed}))'
 
 
 def _grouped(expression: str) -> str:

@@ -43,6 +43,9 @@ CLIENT_COLUMNS = (
     Column("ft_margin", "Self-hosted margin", "M", 11, computed=True),
     Column("status", "Status", "N", 16, computed=True),
     Column("notes", "Notes", "O", 40),
+    # Issue 5, after Notes so the columns above keep their letters.
+    Column("output_tokens_per_month", "Output tokens / month", "P", 14, computed=True),
+    Column("open_weight_cost", "Open-weight cost / month", "Q", 13, computed=True),
 )
 COL = {c.key: c.letter for c in CLIENT_COLUMNS}
 HEADERS = {c.header.lower(): c.key for c in CLIENT_COLUMNS}
@@ -81,6 +84,8 @@ CLIENT_RANGE_NAMES = {
     "api_cost": "ClientApiCost",
     "api_margin": "ClientApiMargin",
     "status": "ClientStatus",
+    "output_tokens_per_month": "ClientOutputTokens",
+    "open_weight_cost": "ClientOpenWeightCost",
 }
 CLIENT_COUNT, TOTAL_REVENUE, API_COGS, FT_COGS = "ClientCount", "TotalRevenue", "ApiCogs", "FtCogs"
 TOTAL_TOKENS, AVERAGE_API_COST, CROSSOVER_CLIENTS = (
@@ -95,3 +100,26 @@ SCENARIOS = (("Light: cheap models", 40.0), ("Mid: the article's average", 180.0
              ("Heavy: frontier models", 350.0))
 ARTICLE_RETAINER = 1500.0
 CROSSOVER_MAX_CLIENTS = 30
+
+# Issue 5: capacity, the third option and the hidden self-hosting costs.
+GPU_NAME, UTILIZATION, SERVER_USD, PREFILL_TPS, DECODE_TPS = (
+    "GpuName", "Utilization", "ServerUSD", "PrefillTPS", "DecodeTPS")
+GPU_NAMES, GPU_MONTHLY, GPU_PREFILL, GPU_DECODE = (
+    "GpuNames", "GpuMonthlyUSD", "GpuPrefillTPS", "GpuDecodeTPS")
+HIDDEN_NAMES = {
+    "labor_usd_per_hour": "LaborUSDPerHour",
+    "gpu_usd_per_hour": "GpuUSDPerHour",
+    "retraining_compute_minutes": "RetrainComputeMinutes",
+    "retraining_labor_hours": "RetrainLaborHours",
+    "setup_labor_hours": "SetupLaborHours",
+    "setup_fee_usd": "SetupFeeUSD",
+}
+RETRAINING_USD, SETUP_USD = "RetrainingUSD", "SetupUSD"
+OPEN_WEIGHT_MODEL = "OpenWeightModel"
+TOTAL_INPUT_TOKENS, TOTAL_OUTPUT_TOKENS, SERVERS = (
+    "TotalInputTokens", "TotalOutputTokens", "Servers")
+OPEN_WEIGHT_COGS, AVERAGE_OPEN_WEIGHT_COST, OPEN_WEIGHT_MARGIN = (
+    "OpenWeightCogs", "AverageOpenWeightCost", "OpenWeightMargin")
+CROSSOVER_STAYS, SETUP_PAYBACK = "CrossoverStaysFrom", "SetupPaybackMonths"
+SERVERS_PER_CLIENT = "ServersPerClient"
+SECONDS_PER_MONTH = 30 * 86400

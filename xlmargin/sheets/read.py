@@ -19,8 +19,17 @@ from pydantic import ValidationError
 
 from xlmargin import calc
 from xlmargin.errors import InputError
-from xlmargin.models import AgencySettings, Infra, Multipliers
-from xlmargin.portfolio import Portfolio, PricedClient, compute
+from xlmargin.models import (
+    DEFAULT_GPUS,
+    AgencySettings,
+    Capacity,
+    GpuPreset,
+    HiddenCosts,
+    Infra,
+    Multipliers,
+    Strict,
+)
+from xlmargin.portfolio import Portfolio, PricedClient, TokenPrices, compute
 from xlmargin.sheets import layout
 
 Prices = dict[str, tuple[float, float, float]]
@@ -72,10 +81,11 @@ def read_report(path: str | Path) -> Portfolio:
         settings = _settings(book)
         use_cases = _use_cases(book)
         prices = _prices(book)
+        open_weight = _open_weight(book, prices)
         clients = list(_clients(wb[layout.CLIENTS], use_cases, prices, book.warnings))
     finally:
         wb.close()
-    return compute(clients, settings, book.warnings)
+    return compute(clients, settings, book.warnings, open_weight=open_weight)
 
 
 def _number(address: str, value: Any, **bounds: Any) -> float:
@@ -83,9 +93,11 @@ def _number(address: str, value: Any, **bounds: Any) -> float:
 
 
 def _settings(book: Sheets) -> AgencySettings:
-    def read(names: dict[str, str], record: type[Multipliers] | type[Infra]) -> Any:
+    def read(names: dict[str, str], record: type[Strict], since_issue_5: bool = False) -> Any:
         values: dict[str, Any] = {}
         for field_name, name in names.items():
+            if since_issue_5 and name not in book.names:
+                continue  # a workbook from before capacity and hidden costs: their defaults
             for address, value in book.cells(name)[:1]:
                 try:
                     values[field_name] = _number(address, value)
@@ -107,9 +119,67 @@ def _settings(book: Sheets) -> AgencySettings:
             target = _number(address, value, minimum=-1e9, maximum=0.999999)
         except InputError as error:
             book.warnings.append(f"{error}; using the default")
+    gpus = _gpus(book)
+    capacity = read({"utilization": layout.UTILIZATION}, Capacity, since_issue_5=True)
+    gpu = _text(book, layout.GPU_NAME)
+    if gpu is not None:
+        if any(key.casefold() == gpu.casefold() for key in gpus):
+            capacity = capacity.model_copy(update={"gpu": gpu})
+        else:
+            book.warnings.append(f"{book.cells(layout.GPU_NAME)[0][0]}: GPU {gpu!r} is not in "
+                                 "the GPU presets; capacity is off")
     return AgencySettings(infra=read(layout.INFRA_NAMES, Infra),
                           multipliers=read(layout.MULTIPLIER_NAMES, Multipliers),
-                          target_margin=target)
+                          target_margin=target, capacity=capacity, gpus=gpus,
+                          hidden_costs=read(layout.HIDDEN_NAMES, HiddenCosts,
+                                            since_issue_5=True))
+
+
+def _text(book: Sheets, name: str) -> str | None:
+    """A named text cell's stripped value; None when blank (or the name is gone)."""
+    if name not in book.names:
+        return None
+    for _address, value in book.cells(name)[:1]:
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def _gpus(book: Sheets) -> dict[str, GpuPreset]:
+    """The GPU preset table as the user left it; bad rows are warned about and left out."""
+    if layout.GPU_NAMES not in book.names:
+        return dict(DEFAULT_GPUS)
+    columns = [book.cells(n) for n in (layout.GPU_NAMES, layout.GPU_MONTHLY, layout.GPU_PREFILL,
+                                       layout.GPU_DECODE)]
+    gpus: dict[str, GpuPreset] = {}
+    for (_, name), (m_at, monthly), (p_at, prefill), (d_at, decode) in zip(*columns,
+                                                                            strict=False):
+        if not isinstance(name, str) or not name.strip():
+            continue
+        try:
+            gpus.setdefault(name.strip(), GpuPreset(
+                monthly_usd=_number(m_at, monthly), prefill_tps=_number(p_at, prefill,
+                                                                        above=True),
+                decode_tps=_number(d_at, decode, above=True)))
+        except InputError as error:
+            book.warnings.append(f"{error}; GPU {name.strip()!r} left out")
+    return gpus
+
+
+def _open_weight(book: Sheets, prices: dict[str, Any]) -> TokenPrices | None:
+    """The hosted open-weight model's prices from the Pricing sheet; None when not set."""
+    model = _text(book, layout.OPEN_WEIGHT_MODEL)
+    if model is None:
+        return None
+    price = prices.get(model.lower())
+    where = book.cells(layout.OPEN_WEIGHT_MODEL)[0][0]
+    if price is None:
+        book.warnings.append(f"{where}: open-weight model {model!r} is not on the Pricing sheet")
+        return None
+    if isinstance(price, str):
+        book.warnings.append(f"{where}: the open-weight model's Pricing row is bad ({price})")
+        return None
+    return TokenPrices(model, *price)
 
 
 def _use_cases(book: Sheets) -> dict[str, tuple[float, float] | str]:

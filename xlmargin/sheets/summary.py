@@ -12,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlmargin.sheets import layout
 from xlmargin.sheets.cells import (
     BOLD,
+    SUBTITLE,
     Formula,
     define,
     header_row,
@@ -24,6 +25,14 @@ from xlmargin.sheets.cells import (
 from xlmargin.sheets.formulas import Formulas
 
 RECOMMENDATION_ROW = 23
+MORE_ROW = 28  # capacity, the third option and the hidden costs (issue 5)
+
+
+def crossover_cell(column: str) -> str:
+    """The roster's row of the Crossover sheet's scenarios, where the staircase search runs."""
+    from xlmargin.sheets.crossover import SCENARIO_ROW
+
+    return f"{layout.CROSSOVER}!${column}${SCENARIO_ROW}"
 
 
 def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
@@ -36,7 +45,8 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
         (layout.CLIENT_COUNT, "Clients", "=COUNT(ClientApiCost)", "xm_whole"),
         (layout.TOTAL_REVENUE, "Revenue", '=SUMIF(ClientApiCost,">=0",ClientRevenue)', "xm_usd"),
         (layout.API_COGS, "API COGS", "=SUM(ClientApiCost)", "xm_usd"),
-        (layout.FT_COGS, "Self-hosted COGS", f"={f.ft_cost(layout.CLIENT_COUNT)}", "xm_usd"),
+        (layout.FT_COGS, "Self-hosted COGS",
+         f"={f.ft_cost(layout.CLIENT_COUNT, layout.SERVERS)}", "xm_usd"),
         ("ApiMargin", "API gross margin",
          f'=IF(TotalRevenue>0,{margin("TotalRevenue", "ApiCogs")},"")', "xm_percent"),
         ("FtMargin", "Self-hosted gross margin",
@@ -44,8 +54,9 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
         ("Savings", "Self-hosting saves / month", "=ApiCogs-FtCogs", "xm_usd"),
         (layout.AVERAGE_API_COST, "Average API cost / client",
          '=IF(ClientCount>0,ApiCogs/ClientCount,"")', "xm_usd"),
-        (layout.CROSSOVER_CLIENTS, "Crossover (clients)", f.crossover(layout.AVERAGE_API_COST)[1:],
-         "xm_whole"),
+        (layout.CROSSOVER_CLIENTS, "Crossover (clients)",
+         f'IF({layout.GPU_NAME}="",{f.crossover(layout.AVERAGE_API_COST)[1:]},'
+         f"{crossover_cell('D')})", "xm_whole"),
         (layout.TOTAL_TOKENS, "Tokens / month", '=SUMIF(ClientApiCost,">=0",ClientTokens)',
          "xm_whole"),
         ("UnderwaterClients", "Underwater clients", '=COUNTIF(ClientStatus,"Underwater")',
@@ -78,6 +89,8 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
     ws.merge_cells(f"A{r + 1}:L{r + 2}")
     ws[f"A{r + 1}"].alignment = Alignment(wrap_text=True, vertical="top")
 
+    _more(wb, ws, f)
+
     chart = BarChart()
     chart.type = "col"
     chart.title = "Revenue and COGS / month"
@@ -100,15 +113,74 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
     landscape(ws, one_page=True)
 
 
+def _more(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
+    """Capacity, the hosted open-weight option, retraining and the setup payback."""
+    r = MORE_ROW
+    section(ws, f"A{r}", "Capacity, the third option and hidden costs")
+    header_row(ws, r + 1, ["This month", "Value"])
+    uncovered = f"{layout.SETUP_USD}-SetupFeeUSD"
+    profit = f"({layout.TOTAL_REVENUE}-{layout.FT_COGS})"
+    rows = (
+        (layout.TOTAL_INPUT_TOKENS, "Input tokens / month",
+         f"={layout.TOTAL_TOKENS}-{layout.TOTAL_OUTPUT_TOKENS}", "xm_whole"),
+        (layout.TOTAL_OUTPUT_TOKENS, "Output tokens / month",
+         '=SUMIF(ClientApiCost,">=0",ClientOutputTokens)', "xm_whole"),
+        (None, "GPU",
+         f'=IF({layout.GPU_NAME}="","off: one fixed server",{layout.GPU_NAME}&" at "&'
+         f'TEXT({layout.UTILIZATION},"0%")&" planned utilization")', "xm_text"),
+        (layout.SERVERS, "GPU servers",
+         f"={f.servers(layout.TOTAL_INPUT_TOKENS, layout.TOTAL_OUTPUT_TOKENS)}", "xm_whole"),
+        (layout.CROSSOVER_STAYS, "Cheaper for good from (clients)",
+         f'=IF({layout.GPU_NAME}="",{layout.CROSSOVER_CLIENTS},{crossover_cell("E")})',
+         "xm_whole"),
+        (None, "Hosted open-weight model", f'=IF({layout.OPEN_WEIGHT_MODEL}="","none",'
+         f"{layout.OPEN_WEIGHT_MODEL})", "xm_text"),
+        (layout.OPEN_WEIGHT_COGS, "Hosted open-weight COGS",
+         f'=IF({layout.OPEN_WEIGHT_MODEL}="","",IF(ISNA(MATCH({layout.OPEN_WEIGHT_MODEL},'
+         f'{layout.PRICE_MODELS},0)),"#open-weight model not on Pricing",'
+         f'SUMIF(ClientApiCost,">=0",ClientOpenWeightCost)))', "xm_usd"),
+        (layout.OPEN_WEIGHT_MARGIN, "Open-weight gross margin",
+         f'=IF(AND(ISNUMBER({layout.OPEN_WEIGHT_COGS}),{layout.TOTAL_REVENUE}>0),'
+         f'{f.margin(layout.TOTAL_REVENUE, layout.OPEN_WEIGHT_COGS)},"")', "xm_percent"),
+        (layout.AVERAGE_OPEN_WEIGHT_COST, "Average open-weight cost / client",
+         f'=IF(AND(ISNUMBER({layout.OPEN_WEIGHT_COGS}),{layout.CLIENT_COUNT}>0),'
+         f'{layout.OPEN_WEIGHT_COGS}/{layout.CLIENT_COUNT},"")', "xm_usd"),
+        (None, "Retraining / month (in SH COGS)",
+         f"={layout.RETRAINING_USD}*{layout.CLIENT_COUNT}", "xm_usd"),
+        (layout.SETUP_PAYBACK, "Setup payback (months)",
+         f'=IF({uncovered}<=0,0,IF(AND({layout.CLIENT_COUNT}>0,{profit}>0),'
+         f'({uncovered})/({profit}/{layout.CLIENT_COUNT}),"never"))', "xm_whole"),
+    )
+    for offset, (name, label, formula, style) in enumerate(rows):
+        row = r + 2 + offset
+        put(ws, f"A{row}", label)
+        put(ws, f"B{row}", Formula(formula), style)
+        ws[f"B{row}"].alignment = Alignment(horizontal="right", indent=1)
+        if name:
+            define(wb, name, ws.title, f"$B${row}")
+    ws[f"B{r + 1 + len(rows)}"].number_format = "0.0"  # payback months
+    put(ws, f"A{r + 2 + len(rows)}",
+        "Setup payback: months of the average client's self-hosted gross profit that earn "
+        "back the setup labor its setup fee leaves uncovered (0: the fee covers it).").font = \
+        SUBTITLE
+
+
 def recommendation() -> str:
-    """One line: self-host or stay on the API, and why, from the Summary cells."""
+    """One line: self-host or stay on the API, and why, from the Summary cells. With GPU servers
+    added as clients grow, self-hosting can be dearer again for a while after the crossover;
+    the line then says from when it stays cheaper."""
     saves = 'TEXT(ApiCogs-FtCogs,"$#,##0")'
+    stays = (f'IF(AND(ISNUMBER({layout.CROSSOVER_STAYS}),{layout.CROSSOVER_STAYS}>'
+             f'CrossoverClients)," It stays cheaper from "&{layout.CROSSOVER_STAYS}&'
+             '" clients on (more GPU servers in between).","")')
     return (
         '=IF(ClientCount=0,"Add clients on the Clients sheet.",'
         'IF(ISNUMBER(CrossoverClients),'
-        'IF(ClientCount>=CrossoverClients,'
+        'IF(AND(ClientCount>=CrossoverClients,FtCogs<ApiCogs),'
         '"Self-host: at "&ClientCount&" clients fine-tuned models cost "&' + saves
         + '&" a month less than the API (crossover at "&CrossoverClients&" clients).",'
+        'IF(ClientCount>=CrossoverClients,"Stay on the API for now: at "&ClientCount&'
+        '" clients self-hosting needs "&Servers&" GPU servers and costs more than the API.",'
         '"Stay on the API for now: self-hosting wins from "&CrossoverClients&'
-        '" clients and you have "&ClientCount&"."),'
+        '" clients and you have "&ClientCount&"."))&' + stays + ','
         '"Stay on the API: at this average API cost self-hosting never catches up."))')
