@@ -354,3 +354,24 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path,
                      encoding="utf-8")
     code, _, err = run(capsys, "sensitivity", empty)
     assert code == 2 and "no clients" in err
+
+
+def test_workbook_without_the_sheet_uses_the_articles_ranges(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    wb, _count = build_from_files("Acme", mode=NATIVE, as_of=date.fromisoformat(AS_OF))
+    path = tmp_path / "acme.xlsx"
+    save_atomic(wb, path)
+    code, out, _ = run(capsys, "sensitivity", path, "--json")
+    with_sheet = json.loads(out)
+    book = load_workbook(path)  # a workbook made before the Sensitivity sheet existed
+    del book["Sensitivity"]
+    book.save(path)
+    code, out, err = run(capsys, "sensitivity", path, "--json")
+    assert code == 0
+    assert "warning: no Sensitivity sheet: using the article's ranges" in err
+    without = json.loads(out)
+    for case in ("low", "expected", "high"):
+        assert without[case]["api_cogs"] == pytest.approx(with_sheet[case]["api_cogs"],
+                                                          rel=1e-12)

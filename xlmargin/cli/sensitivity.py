@@ -17,9 +17,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                             "which assumption moves it most",
         description="Total API COGS (and the crossover at each case's average API cost) with "
                     "every hidden multiplier at the low end of the article's range, as the "
-                    "inputs have it (expected), and at the high end: retry 3%%/8%%, context "
+                    "inputs have it (expected), and at the high end: retry 3%/8%, context "
                     "2.5/3.0, system prompt 500/2,000 tokens, power users 1.10/1.15, embeddings "
-                    "5%%/15%% on retrieval (document Q&A / RAG) clients only. Then each "
+                    "5%/15% on retrieval (document Q&A / RAG) clients only. Then each "
                     "assumption alone at its low and high end, the others as expected, largest "
                     "swing first. PATH is a workbook from `xlmargin new` (its own Assumptions, "
                     "Pricing and Sensitivity values, as edited) or a roster CSV (catalog prices, "
@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
         print(table(["Driver (alone)", "Low to high end", "API COGS at low",
                      "API COGS at high", "Swing"], rows,
                     right=[False, False, True, True, True]))
-        print(f"\n{result.clients} clients. Low and high: every assumption at the low or high "
-              "end of the article's range; embeddings on retrieval clients only.")
+        print(f"\n{result.clients} clients. Low / high: every assumption at the low / high end "
+              "of the article's range\n(embeddings on retrieval clients only). Drivers: one "
+              "assumption at a time, the others as expected.")
     for warning in result.warnings:
         print(f"xlmargin sensitivity: warning: {warning}", file=sys.stderr)
     return 0
