@@ -49,8 +49,8 @@ setup_fee_usd = 100
 """
 
 
-def build(tmp_path: Path, mode: str = NATIVE) -> Path:
-    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+def build(tmp_path: Path, mode: str = NATIVE, roster: str = ROSTER) -> Path:
+    (tmp_path / "roster.csv").write_text(roster, encoding="utf-8")
     (tmp_path / "agency.toml").write_text(SETTINGS, encoding="utf-8")
     wb, _count = build_from_files("Cap", roster=tmp_path / "roster.csv",
                                   settings=tmp_path / "agency.toml", mode=mode, as_of=AS_OF,
@@ -182,3 +182,45 @@ def test_report_text_shows_the_three_options(tmp_path: Path,
     assert (f"GPU servers: {report.servers} x A10G; self-hosting cheaper for good from: "
             f"{report.crossover_stays_from} clients") in out
     assert "Setup payback, average client:" in out
+
+
+def test_udf_capacity_workbook_equals_report(tmp_path: Path) -> None:
+    """The .xlsm with a GPU chosen, evaluated by the `formulas` package with the xlmargin
+    functions (GPU_SERVERS included) answered through xlwings' Windows call path."""
+    pytest.importorskip("formulas")
+    import formulas
+    from test_workbook_formulas import UDFS, bridge
+    from xlwings_windows import load_udf_module
+
+    load_udf_module("xlmargin.udfs")
+    registry = formulas.get_functions()
+    used = (*UDFS, "GPU_SERVERS")
+    saved = {name: registry.get(name) for name in used}
+    registry.update({name: bridge(name) for name in used})
+    # Three times the load: 0.44 of an A10G becomes 1.3, so GPU_SERVERS answers 2.
+    heavier = ROSTER.replace(",2500,", ",7500,").replace(",1500,", ",4500,").replace(
+        ",600,", ",1800,")
+    path = build(tmp_path, UDF, heavier)
+    try:
+        solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    finally:
+        for name, function in saved.items():
+            if function is None:
+                registry.pop(name, None)
+            else:
+                registry[name] = function
+    wb = load_workbook(path, keep_vba=True)
+    prefix = f"'[{path.name}]"
+
+    def value(name: str) -> object:
+        sheet, ref = wb.defined_names[name].attr_text.split("!")
+        found = solution[f"{prefix}{sheet.upper()}'!{ref.replace('$', '')}"].value[0, 0]
+        return found.item() if hasattr(found, "item") else found
+
+    report = read_report(path)
+    assert report.servers == 2
+    assert value(lay.SERVERS) == report.servers
+    assert value(lay.FT_COGS) == pytest.approx(report.ft_cogs, rel=1e-9)
+    assert value(lay.CROSSOVER_CLIENTS) == report.crossover
+    assert value(lay.CROSSOVER_STAYS) == report.crossover_stays_from
+    assert value(lay.OPEN_WEIGHT_COGS) == pytest.approx(report.open_weight_cogs, rel=1e-9)

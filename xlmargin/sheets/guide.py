@@ -39,6 +39,9 @@ FUNCTIONS = (
      "Catalog price of a model, USD per 1M tokens: input, output or cache_read.", "10.00"),
     ("USE_CASE_TOKENS", '=USE_CASE_TOKENS("customer_support", "input")',
      "Tokens per interaction for a use case from the article's table.", "350"),
+    ("GPU_SERVERS", "=GPU_SERVERS(5832000000, 1, 4500, 1000)",
+     "GPU servers a month's tokens need: input / prefill speed + output / decode speed, over "
+     "30 days at the planned utilization (0.5), rounded up.", "2"),
 )
 
 SETUP = (
