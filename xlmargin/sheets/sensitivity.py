@@ -243,7 +243,10 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
         put(ws, f"C{row}", Formula(f"=B{row}-{expected}"), "xm_usd")
         put(ws, f"D{row}", Formula(f'=IF({layout.CLIENT_COUNT}>0,B{row}/{layout.CLIENT_COUNT},'
                                    f'"")'), "xm_usd")
-        put(ws, f"E{row}", f.crossover(f"$D${row}"), "xm_whole")
+        # With GPU capacity on, the crossover is a staircase the Crossover sheet searches for
+        # the roster's own loads; this sheet does not repeat that search for each case.
+        put(ws, f"E{row}", Formula(f'=IF({layout.GPU_NAME}="",{f.crossover(f"$D${row}")[1:]},'
+                                   f'"#n/a with GPU capacity")'), "xm_whole")
         ws[f"E{row}"].alignment = Alignment(horizontal="right", indent=1)  # "never" too
     ws[f"A{CASE_ROWS[sens.EXPECTED]}"].font = Font(name="Calibri", size=11, bold=True)
 
