@@ -36,3 +36,16 @@ def test_readme_command_examples_run(capsys: pytest.CaptureFixture[str]) -> None
             continue  # run with files by their own tests
         assert main(argv) == 0, example
         capsys.readouterr()
+
+
+def test_readme_main_job_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The xlmargin steps of the README's first command: generate a workbook, report on it."""
+    setup = re.findall(r"^    (\S.*)$", README.split("## ")[0], flags=re.M)[0]
+    steps = [shlex.split(part.strip())[1:] for part in setup.split("&&")
+             if part.strip().startswith(".venv/bin/xlmargin ")]
+    assert [step[0] for step in steps] == ["new", "report"]
+    monkeypatch.chdir(tmp_path)
+    for argv in steps:
+        assert main(argv) == 0, argv
+    assert "crossover" in capsys.readouterr().out
