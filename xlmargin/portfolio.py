@@ -38,6 +38,8 @@ class PricedClient:
     cache_read_usd_per_mtok: float
     where: str = ""
     """The row's position, e.g. 'Clients!A7' or 'roster.csv: row 7'."""
+    use_case: str | None = None
+    """The use case as typed (sensitivity applies embeddings to retrieval use cases only)."""
 
 
 @dataclass(frozen=True, slots=True)

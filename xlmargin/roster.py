@@ -193,7 +193,7 @@ def price_roster(clients: Sequence[Client], prices: dict[str, ModelPrice],
             monthly_revenue=c.monthly_revenue, input_usd_per_mtok=price.input_usd_per_mtok,
             output_usd_per_mtok=price.output_usd_per_mtok,
             cache_read_usd_per_mtok=price.input_usd_per_mtok if cache is None else cache,
-            where=where))
+            where=where, use_case=c.use_case))
     return priced
 
 

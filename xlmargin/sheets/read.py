@@ -54,8 +54,21 @@ class Sheets:
                 for row in range(min_row, max_row + 1) for col in range(min_col, max_col + 1)]
 
 
-def read_report(path: str | Path) -> Portfolio:
-    """Recompute a workbook made by ``xlmargin new`` (and perhaps edited since)."""
+@dataclass
+class WorkbookInputs:
+    """What a workbook made by ``xlmargin new`` says, as ``report`` reads it."""
+
+    clients: list[PricedClient]
+    settings: AgencySettings
+    open_weight: TokenPrices | None
+    book: Sheets
+    """The small sheets' cells and the defined names (``extra_sheets`` included)."""
+    sheetnames: list[str]
+
+
+def read_workbook(path: str | Path, extra_sheets: tuple[str, ...] = ()) -> WorkbookInputs:
+    """The client rows, Assumptions and Pricing of a workbook made by ``xlmargin new`` (and
+    perhaps edited since); ``extra_sheets`` that exist are kept cell by cell in ``book``."""
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "file not found")
@@ -73,7 +86,9 @@ def read_report(path: str | Path) -> Portfolio:
         for name, defined in wb.defined_names.items():
             for sheet, ref in defined.destinations:
                 book.names[name] = (sheet, ref)
-        for sheet in (layout.PRICING, layout.ASSUMPTIONS):
+        small = [layout.PRICING, layout.ASSUMPTIONS,
+                 *(s for s in extra_sheets if s in wb.sheetnames)]
+        for sheet in small:
             for r, row in enumerate(wb[sheet].iter_rows(values_only=True), start=1):
                 for c, value in enumerate(row, start=1):
                     if value is not None:
@@ -83,9 +98,17 @@ def read_report(path: str | Path) -> Portfolio:
         prices = _prices(book)
         open_weight = _open_weight(book, prices)
         clients = list(_clients(wb[layout.CLIENTS], use_cases, prices, book.warnings))
+        sheetnames = list(wb.sheetnames)
     finally:
         wb.close()
-    return compute(clients, settings, book.warnings, open_weight=open_weight)
+    return WorkbookInputs(clients, settings, open_weight, book, sheetnames)
+
+
+def read_report(path: str | Path) -> Portfolio:
+    """Recompute a workbook made by ``xlmargin new`` (and perhaps edited since)."""
+    found = read_workbook(path)
+    return compute(found.clients, found.settings, found.book.warnings,
+                   open_weight=found.open_weight)
 
 
 def _number(address: str, value: Any, **bounds: Any) -> float:
@@ -298,7 +321,8 @@ def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
             interactions_per_day=numbers["interactions_per_day"],
             monthly_revenue=numbers["monthly_revenue"], input_usd_per_mtok=price[0],
             output_usd_per_mtok=price[1], cache_read_usd_per_mtok=price[2],
-            where=at("client"))
+            where=at("client"),
+            use_case=get("use_case") if isinstance(get("use_case"), str) else None)
 
 
 def _blank(value: Any) -> bool:

@@ -330,68 +330,17 @@ def _tornado(ws: Worksheet) -> None:
 # --- Reading a workbook back (xlmargin sensitivity PATH.xlsx) ---------------------------------
 
 
-class _Recorder:
-    """The Clients sheet as ``read._clients`` iterates it, keeping each row it hands out, so the
-    use-case column is read in the same pass."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.rows: list[tuple[Any, ...]] = []
-
-    def iter_rows(self, **kwargs: Any) -> Any:
-        for row in self.ws.iter_rows(**kwargs):
-            self.rows.append(row)
-            yield row
-
-
 def read_inputs(path: str | Path) -> tuple[list[PricedClient], list[bool], AgencySettings,
                                            tuple[sens.Range, ...], list[str]]:
     """What ``report`` reads from a workbook (its own Assumptions, Pricing and client rows),
-    plus each client's use case and the Sensitivity sheet's ranges and retrieval use cases
-    (the article's when the sheet is not there)."""
-    from openpyxl import load_workbook
+    whether each client uses retrieval, and the Sensitivity sheet's ranges and retrieval use
+    cases (the article's when the sheet is not there)."""
+    from xlmargin.sheets.read import read_workbook
 
-    from xlmargin.sheets import read
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(str(path), "file not found")
-    try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many types for a file that is not a workbook
-        raise InputError(str(path), f"not an Excel workbook: {error}") from error
-    try:
-        missing = [s for s in (layout.CLIENTS, layout.PRICING, layout.ASSUMPTIONS)
-                   if s not in wb.sheetnames]
-        if missing:
-            raise InputError(str(path), f"no {', '.join(missing)} sheet: not a workbook from "
-                                        "`xlmargin new`")
-        book = read.Sheets()
-        for name, defined in wb.defined_names.items():
-            for sheet, ref in defined.destinations:
-                book.names[name] = (sheet, ref)
-        small = [layout.PRICING, layout.ASSUMPTIONS, *([SHEET] if SHEET in wb.sheetnames else [])]
-        for sheet in small:
-            for r, row in enumerate(wb[sheet].iter_rows(values_only=True), start=1):
-                for c, value in enumerate(row, start=1):
-                    if value is not None:
-                        book.values[(sheet, r, c)] = value
-        settings = read._settings(book)
-        use_cases = read._use_cases(book)
-        prices = read._prices(book)
-        recorder = _Recorder(wb[layout.CLIENTS])
-        clients = list(read._clients(recorder, use_cases, prices, book.warnings))
-        _header, columns = read._header(iter(recorder.rows))
-        ranges, retrieval_keys = _ranges(book, SHEET in wb.sheetnames)
-    finally:
-        wb.close()
-    column = columns.get("use_case")
-    retrieval = []
-    for c in clients:
-        row = recorder.rows[int(re.search(r"(\d+)$", c.where).group(1)) - 1]  # type: ignore[union-attr]
-        use_case = row[column] if column is not None and column < len(row) else None
-        retrieval.append(sens.is_retrieval(use_case, retrieval_keys))
-    return clients, retrieval, settings, ranges, book.warnings
+    found = read_workbook(path, extra_sheets=(SHEET,))
+    ranges, retrieval_keys = _ranges(found.book, SHEET in found.sheetnames)
+    retrieval = [sens.is_retrieval(c.use_case, retrieval_keys) for c in found.clients]
+    return found.clients, retrieval, found.settings, ranges, found.book.warnings
 
 
 def _ranges(book: Any, present: bool) -> tuple[tuple[sens.Range, ...], list[str]]:
