@@ -115,3 +115,11 @@ def test_console_script_and_module_entry_point() -> None:
     result = subprocess.run([sys.executable, "-m", "xlmargin", "--version"], env=env,
                             capture_output=True, text=True, check=True)
     assert result.stdout.startswith("xlmargin ")
+
+
+@pytest.mark.parametrize("command", ["report", "sensitivity"])
+def test_csv_only_options_are_refused_for_a_workbook(capsys, command: str) -> None:
+    workbook = str(Path(__file__).parents[1] / "workbook" / "example-agency.xlsx")
+    code, out, err = run(capsys, command, workbook, "--settings", "agency.toml")
+    assert code == 2 and out == ""
+    assert "--settings: applies to a roster CSV" in err

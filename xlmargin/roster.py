@@ -10,6 +10,7 @@ import csv
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError, XlmarginError
 from xlmargin.models import MAX_CELL_CHARS, AgencySettings, Client, ModelPrice
-from xlmargin.portfolio import PricedClient
+from xlmargin.portfolio import PricedClient, TokenPrices
 from xlmargin.presets import client_type, use_case
 
 REQUIRED = ("client", "model", "interactions_per_day", "monthly_revenue")
@@ -201,3 +202,24 @@ def preset_use_cases() -> dict[str, UseCaseTokens]:
     from xlmargin.presets import USE_CASES
 
     return {c.key: UseCaseTokens(c.input_tokens, c.output_tokens) for c in USE_CASES}
+
+
+def read_roster_inputs(path: str | Path, settings_path: str | Path | None = None,
+                       as_of: date | None = None
+                       ) -> tuple[list[PricedClient], AgencySettings, TokenPrices | None]:
+    """A roster CSV priced from the catalog (as of ``as_of``), with the agency settings (the
+    article's defaults without a file) and the hosted open-weight model's prices if set."""
+    catalog = Catalog(as_of=as_of)
+    clients = read_roster(path, catalog)
+    settings = read_settings(settings_path) if settings_path else AgencySettings()
+    prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
+    open_weight = None
+    if settings.open_weight_model:
+        found = catalog.lookup(settings.open_weight_model,
+                               where=f"{settings_path}: open_weight_model")
+        cache = found.cache_read_usd_per_mtok
+        open_weight = TokenPrices(found.model, found.input_usd_per_mtok,
+                                  found.output_usd_per_mtok,
+                                  found.input_usd_per_mtok if cache is None else cache)
+    return price_roster(clients, prices, preset_use_cases(), where=str(path)), settings, \
+        open_weight

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 
 from xlmargin.cli import FORMATTER, example
+from xlmargin.cli.inputs import add_path_arguments, is_roster_csv
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -20,12 +20,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "are listed by address on stderr; the other rows are still reported.",
         epilog=example("xlmargin report Acme-AI.xlsm --json"),
         formatter_class=FORMATTER)
-    parser.add_argument("path", metavar="PATH", help=".xlsm/.xlsx from `xlmargin new`, or a "
-                                                     "roster .csv")
-    parser.add_argument("--settings", metavar="TOML",
-                        help="for a roster CSV: agency settings (default: the article's)")
-    parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=date.fromisoformat,
-                        help="for a roster CSV: price date (default: today)")
+    add_path_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -86,28 +81,12 @@ def _text(portfolio: Any) -> str:
 
 
 def _portfolio(args: argparse.Namespace) -> Any:
-    from pathlib import Path
+    if is_roster_csv(args):
+        from xlmargin.portfolio import compute
+        from xlmargin.roster import read_roster_inputs
 
-    if Path(args.path).suffix.lower() == ".csv":
-        from xlmargin.catalog import Catalog
-        from xlmargin.models import AgencySettings
-        from xlmargin.portfolio import TokenPrices, compute
-        from xlmargin.roster import preset_use_cases, price_roster, read_roster, read_settings
-
-        catalog = Catalog(as_of=args.as_of)
-        clients = read_roster(args.path, catalog)
-        settings = read_settings(args.settings) if args.settings else AgencySettings()
-        prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
-        open_weight = None
-        if settings.open_weight_model:
-            found = catalog.lookup(settings.open_weight_model,
-                                   where=f"{args.settings}: open_weight_model")
-            cache = found.cache_read_usd_per_mtok
-            open_weight = TokenPrices(found.model, found.input_usd_per_mtok,
-                                      found.output_usd_per_mtok,
-                                      found.input_usd_per_mtok if cache is None else cache)
-        return compute(price_roster(clients, prices, preset_use_cases(),
-                                    where=args.path), settings, open_weight=open_weight)
+        clients, settings, open_weight = read_roster_inputs(args.path, args.settings, args.as_of)
+        return compute(clients, settings, open_weight=open_weight)
     from xlmargin.sheets.read import read_report
 
     return read_report(args.path)

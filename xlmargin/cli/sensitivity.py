@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 
 from xlmargin.cli import FORMATTER, example
+from xlmargin.cli.inputs import add_path_arguments, is_roster_csv
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -26,12 +26,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "--settings or the defaults).",
         epilog=example("xlmargin sensitivity Acme-AI.xlsx --json"),
         formatter_class=FORMATTER)
-    parser.add_argument("path", metavar="PATH", help=".xlsm/.xlsx from `xlmargin new`, or a "
-                                                     "roster .csv")
-    parser.add_argument("--settings", metavar="TOML",
-                        help="for a roster CSV: agency settings (default: the article's)")
-    parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=date.fromisoformat,
-                        help="for a roster CSV: price date (default: today)")
+    add_path_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -66,28 +61,15 @@ def run(args: argparse.Namespace) -> int:
 
 def analyse(args: argparse.Namespace) -> Any:
     """Read PATH as ``report`` does and compute the cases."""
-    from pathlib import Path
+    from xlmargin.sensitivity import RETRIEVAL_USE_CASES, analyse, is_retrieval
 
-    from xlmargin.errors import InputError
-    from xlmargin.sensitivity import analyse
+    if is_roster_csv(args):
+        from xlmargin.roster import read_roster_inputs
 
-    if Path(args.path).suffix.lower() == ".csv":
-        from xlmargin.catalog import Catalog
-        from xlmargin.models import AgencySettings
-        from xlmargin.roster import preset_use_cases, price_roster, read_roster, read_settings
-        from xlmargin.sensitivity import RETRIEVAL_USE_CASES, is_retrieval
-
-        catalog = Catalog(as_of=args.as_of)
-        clients = read_roster(args.path, catalog)
-        settings = read_settings(args.settings) if args.settings else AgencySettings()
-        prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
-        priced = price_roster(clients, prices, preset_use_cases(), where=args.path)
-        return analyse(priced, [is_retrieval(c.use_case, RETRIEVAL_USE_CASES) for c in clients],
-                       settings)
-    for option, value in (("--settings", args.settings), ("--as-of", args.as_of)):
-        if value is not None:
-            raise InputError(option, "applies to a roster CSV; a workbook uses its own "
-                                     "Assumptions and Pricing sheets")
+        clients, settings, _open_weight = read_roster_inputs(args.path, args.settings,
+                                                              args.as_of)
+        return analyse(clients, [is_retrieval(c.use_case, RETRIEVAL_USE_CASES)
+                                 for c in clients], settings)
     from xlmargin.sheets.sensitivity import read_inputs
 
     clients, retrieval, settings, ranges, warnings = read_inputs(args.path)
