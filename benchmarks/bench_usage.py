@@ -3,7 +3,7 @@ xlmargin's import (streaming, the same code as `import-usage`) against DuckDB's 
 the same file, in the same run. Each side runs in its own subprocess so its peak RSS can be
 read; the figures are medians of --runs runs.
 
-    .venv/bin/python benchmarks/bench_usage.py [--rows 1000000] [--runs 3]
+    .venv/bin/python benchmarks/bench_usage.py [--rows 1000000] [--runs 3] [--varied-metadata]
 """
 
 from __future__ import annotations

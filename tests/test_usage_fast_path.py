@@ -275,3 +275,175 @@ def test_importing_the_usage_import_does_not_import_pyarrow() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "False"
+
+
+# Metadata as real LiteLLM logs hold it: different on every row (request ids, timestamps, an IP,
+# a usage object), the key's alias early on. The fast path reads each key from a few bytes
+# after its name's first occurrence (litellm_arrow._first_match); these files make that
+# occurrence a decoy, the value longer than the window, the count run to the window's end.
+def _varied_metadata(rng: random.Random, key: int, i: int, rows: int) -> str:
+    parts = [f'"user_api_key": "hash{key:03d}"']
+    if rng.random() < 0.05:  # the alias key's name as a value first: a decoy
+        parts.insert(0, '"field": "user_api_key_alias"')
+    if rng.random() < 0.05:  # a non-string alias first, the real one later
+        parts.insert(0, '"user_api_key_alias": null')
+    if key % 6 == 5:
+        alias: str | None = None  # this key has no alias
+    elif key % 6 == 4:
+        alias = f"a long alias for client {key}, longer than any window " * 2
+    elif key % 6 == 3:
+        alias = rng.choice((f'quoted "{key}"', f"café-{key}", f"back\\slash-{key}", ""))
+    else:  # renamed half-way through the file
+        alias = f"client-{key}" if i < rows // 2 else f"renamed-{key}"
+    if alias is not None:
+        parts.append('"user_api_key_alias": ' + json.dumps(alias, ensure_ascii=key % 2 == 0))
+    parts.append(f'"requester_ip_address": "10.0.{i % 256}.{rng.randrange(256)}"')
+    parts.append(f'"request_id": "req-{i}-{rng.getrandbits(64):016x}"')
+    usage: dict[str, object] = {"completion_tokens": rng.randrange(2000),
+                                "prompt_tokens": rng.randrange(9000)}
+    shape = rng.randrange(4)
+    if shape == 0:
+        usage["prompt_tokens_details"] = {"cached_tokens": rng.choice((0, 7, 1024, 2048))}
+    elif shape == 1:
+        usage["cache_read_input_tokens"] = rng.choice((0, 300, 5000))
+        usage["cache_creation_input_tokens"] = rng.choice((0, 200))
+    elif shape == 2:
+        usage["prompt_tokens_details"] = {"cached_tokens": 0}
+        usage["cache_read_input_tokens"] = 128
+    usage_text = json.dumps(usage)
+    if rng.random() < 0.05:  # Python's non-ASCII spaces around the colon
+        usage_text = usage_text.replace('": ', '"\u2003:\u00a0')
+    parts.append(f'"usage_object": {usage_text}')
+    if rng.random() < 0.05:  # the text ends right after a count: no character after it
+        parts.append('"cached_tokens": 42')
+        return "{" + ", ".join(parts)
+    if rng.random() < 0.03:  # 'cached_tokens' first as a value, its count later
+        parts.insert(0, '"note": "cached_tokens"')
+    return "{" + ", ".join(parts) + "}"
+
+
+def write_varied_log(path: Path, rows: int, seed: int = 5) -> None:
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            key = rng.randrange(12)
+            prompt, completion = rng.randrange(0, 9000), rng.randrange(0, 2000)
+            stamp = f"2026-{7 + i * 3 // rows:02d}-{1 + rng.randrange(28):02d} 10:00:00.000"
+            writer.writerow([
+                f"req-{i}", "acompletion", f"hash{key:03d}" if key != 11 else "",
+                rng.choice((f"{rng.random() / 100:.8f}", "")), prompt + completion, prompt,
+                completion, stamp, stamp, MODELS[key % 3], f"user-{key % 6}",
+                _varied_metadata(rng, key, i, rows), f'["client:c{key % 5}"]',
+                f"team-{key % 2}", "", "success", "[]"])
+
+
+@pytest.fixture(scope="module")
+def varied_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("varied") / "varied.csv"
+    write_varied_log(path, 3000)
+    return path
+
+
+@pytest.mark.parametrize("windows", [None, (1, 1), (12, 6)])
+@pytest.mark.parametrize("by", BY)
+def test_varied_metadata_agrees(varied_log: Path, by: str, windows: tuple[int, int] | None,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", 32 << 10)  # many batches
+    if windows is not None:  # tiny windows: most values are searched for in the whole text
+        monkeypatch.setattr(litellm_arrow, "STRING_WINDOW", windows[0])
+        monkeypatch.setattr(litellm_arrow, "INT_WINDOW", windows[1])
+    assert litellm_arrow.summed(varied_log, by) is not None
+    fast, rows = both([varied_log], monkeypatch, by=by)
+    assert_same(fast, rows)
+
+
+def test_varied_metadata_keeps_renamed_and_unnamed_keys_apart(
+        varied_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, rows = both([varied_log], monkeypatch, by="api_key")
+    assert_same(fast, rows)
+    clients = set(fast.clients)
+    assert {"client-0", "renamed-0", "client-1", "renamed-1"} <= clients  # renamed mid-file
+    assert "hash005" in clients  # no alias: the key id
+    assert any(name.startswith("a long alias for client 4") for name in clients)
+    assert "unattributed" in clients  # key 11: no alias, no key id
+
+
+# Pieces a metadata text is made of in the property test below: the keys' names, the
+# characters their patterns turn on, Python's non-ASCII spaces and digits.
+_PIECES = ['"user_api_key_alias"', '"cached_tokens"', "user_api_key_alias", ":", ": ", " ",
+           "\t", "\u2003", "\u00a0", '"', "\\", '\\"', "a", "é", "0", "12", "4096", "٣",
+           "1234567890123", ",", "}", "\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=st.lists(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join),
+                      min_size=1, max_size=6),
+       window=st.integers(min_value=1, max_value=24))
+def test_first_match_is_the_whole_text_search(texts: list[str], window: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name, pattern in (("user_api_key_alias", litellm_arrow._STRING),
+                          ("cached_tokens", litellm_arrow._INT)):
+        whole = pc.struct_field(pc.extract_regex(pa.array(texts),
+                                                 pattern.replace("{name}", name)), [0])
+        expected: object
+        try:
+            expected = (litellm_arrow._digits(whole) if pattern == litellm_arrow._INT
+                        else whole).to_pylist()
+        except litellm_arrow._RowReaderNeededError:
+            expected = litellm_arrow._RowReaderNeededError
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(litellm_arrow, "STRING_WINDOW", window)
+            patch.setattr(litellm_arrow, "INT_WINDOW", window)
+            try:
+                found: object = litellm_arrow._first_match(pa.array(texts), name,
+                                                           pattern).to_pylist()
+            except litellm_arrow._RowReaderNeededError:
+                found = litellm_arrow._RowReaderNeededError
+        assert found == expected, (name, texts)
+
+
+def test_a_count_only_python_reads_sends_the_file_to_the_row_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for count in ("1234567890123", "12٣"):  # past int64's safe digits; a non-ASCII digit
+        path = tmp_path / "count.csv"
+        write_varied_log(path, 300)
+        with open(path, "a", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerow([
+                "req-x", "acompletion", "hash001", "0.5", "10", "5", "5", "2026-08-02",
+                "2026-08-02", "gpt-4o-mini", "u",
+                '{"request_id": "r", "usage_object": {"cached_tokens": ' + count + "}}",
+                "[]", "", "", "success", "[]"])
+        assert litellm_arrow.summed(path, "api_key") is None
+        assert_same(*both([path], monkeypatch))
+
+
+def _reader_threads() -> list[object]:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "litellm-csv-reader"]
+
+
+def test_leaving_early_stops_the_reading_thread(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", 16 << 10)
+    bad_amount = tmp_path / "amount.csv"  # found by the summing, in the first batch
+    write_spend_log(bad_amount, 2000)
+    with open(bad_amount, newline="", encoding="utf-8") as handle:
+        table = list(csv.reader(handle))
+    table.insert(2, ["req-x", "acompletion", "k", "NaN", "1", "1", "1", "2026-08-02",
+                     "2026-08-02", "gpt-4o-mini", "", "{}", "[]", "", "", "success", "[]"])
+    with open(bad_amount, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(table)
+    bad_utf8 = tmp_path / "utf8.csv"  # found by the reader, in its own thread
+    write_spend_log(bad_utf8, 2000)
+    data = bad_utf8.read_bytes()
+    bad_utf8.write_bytes(data[:-200] + data[-200:].replace(b"{", b"{\xff", 1))
+    for path in (bad_amount, bad_utf8):
+        assert litellm_arrow.summed(path, "api_key") is None
+        assert not _reader_threads()
+    assert litellm_arrow.summed(FIXTURES / "litellm_spend_logs.csv", "api_key") is None
+    assert not _reader_threads()

@@ -1,20 +1,23 @@
 """The ``LiteLLM_SpendLogs`` CSV summed by pyarrow: the fast path of ``import-usage`` for the one
 format whose exports run to millions of rows (issue 4: a 1M-row file within 3x of DuckDB).
 
-pyarrow's streaming CSV reader hands over record batches of only the columns needed. Per batch,
-pyarrow.compute checks that every cell is in the plain form ``litellm.read_csv`` (the row
-reader) reads the same way, pulls the metadata keys out with the row reader's patterns (RE2
-here, ``re`` there, written to match the same text), and sums tokens and spend by day, model and
-the identifiers the chosen ``--by`` attributes on. Only those small per-batch sums reach Python,
-where each distinct identifier is cleaned exactly as the row reader cleans it, once.
+pyarrow's streaming CSV reader, run by a thread of its own, hands over record batches of only
+the columns needed. Per batch, pyarrow.compute checks that every cell is in the plain form
+``litellm.read_csv`` (the row reader) reads the same way, pulls the metadata keys out with the
+row reader's patterns (RE2 here, ``re`` there, written to match the same text), and sums tokens
+and spend by day, model and the identifiers the chosen ``--by`` attributes on. Only those small
+per-batch sums reach Python, where each distinct identifier is cleaned exactly as the row reader
+cleans it, once. Metadata that differs on every row (request ids, timestamps, a usage object)
+is not searched whole, row by row: each key is looked for at its name's first occurrence, in
+the few bytes after it, which repeat (see _first_match).
 
 Anything else makes the whole file go through the row reader instead, which reports bad rows by
 file and line: a row the CSV parser rejects (wrong column count, unbalanced quote), a count,
 amount or time in a form only the row reader parses (blank time, spaces, '1,234', 'NaN'), a day
 that is no date, metadata whose digits or escapes need Python. Nothing is returned before the
 whole file is read, so that fallback never counts a row twice. Memory holds pyarrow's read-ahead
-(a few dozen 1 MB blocks), one batch and one sum per (identifier, day, model): bounded, whatever
-the file's length.
+(some 40 blocks of 256 KB), two batches (one summed, one read ahead) and one sum per
+(identifier, day, model): bounded, whatever the file's length.
 
 Money: spend is summed exactly, as decimal256 with 38 digits after the point (amounts with more,
 or otherwise out of bounds, make the file fall back), then added to the client's total as a
@@ -33,7 +36,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal
@@ -57,6 +61,16 @@ _STRING = '"{name}"' + _S + ":" + _S + '"(?P<v>(?:[^"\\\\]|\\\\.)*)"'
 # the first non-ASCII character, if any, so a match the two could disagree on is seen and sent
 # back to the row reader (see _digits).
 _INT = '"{name}"' + _S + ":" + _S + "(?P<v>[0-9]+[^\\x00-\\x7f]?|[^\\x00-\\x7f])"
+# What follows the key's quoted name in each pattern, anchored, and how many bytes after the
+# name it is tried on (see _first_match): a string up to its closing quote; a count of 1 to 12
+# ASCII digits, with the character after them, which must be ASCII (a non-ASCII one is Python's
+# \d or the int pattern's catch) and no digit (more digits: a window too short).
+STRING_WINDOW = 64
+INT_WINDOW = 24
+_TAILS = {
+    _STRING: "^" + _S + ":" + _S + '"(?P<v>(?:[^"\\\\]|\\\\.)*)"',
+    _INT: "^" + _S + ":" + _S + "(?P<v>[0-9]{1,12})[\\x00-\\x2f\\x3a-\\x7f]",
+}
 # A day as the first 10 characters of the time. Checked once per distinct prefix: one that is
 # a date this way starts with a digit, so the row reader, which strips the time first, reads the
 # same 10 characters.
@@ -69,10 +83,13 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = (r"^([+-]?([0-9]{1,18}(\.[0-9]{0,38})?|\.[0-9]{1,38})([eE](-[0-9]{1,2}|\+?[0-9]))?)?$")
 SPEND_TYPE = (76, 38)
 _EXACT = Context(prec=100)  # batch sums add up exactly: under 10**34, 38 decimals
-# pyarrow reads some 38 blocks ahead: 1 MB blocks keep that near 40 MB, and are as fast as
-# larger ones here.
-BLOCK_BYTES = 1 << 20
-BATCHES_AT_ONCE = 4
+# pyarrow reads some 40 blocks ahead: 256 KB blocks keep that near 10 MB. Summed 8 at a time
+# (2 MB of CSV), a batch's per-call overhead is small and its intermediates, which the
+# allocator keeps once used, stay small: 1 MB blocks summed 4 at a time were no faster and
+# peaked some 50 MB higher.
+BLOCK_BYTES = 256 << 10
+BATCHES_AT_ONCE = 8
+READ_AHEAD = 1  # joined batches waiting for the caller (see _read_ahead)
 
 # --by -> (CSV columns, metadata string keys) it attributes on, as the row reader reads them.
 _IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -175,22 +192,60 @@ def _summed(path: Path, by: str) -> list[UsageRecord]:
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     totals = _Totals()
     cleaned: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    pending: list[pa.RecordBatch] = []
     try:
-        for batch in pcsv.open_csv(path, read, parse, convert):
-            if rejected:
-                raise _RowReaderNeededError
-            pending.append(batch)
-            if len(pending) == BATCHES_AT_ONCE:
-                _add_batch(_joined(pending), columns, csv_ids, meta_ids, by, totals, cleaned)
-                pending.clear()
-        if pending:
-            _add_batch(_joined(pending), columns, csv_ids, meta_ids, by, totals, cleaned)
+        with closing(_read_ahead(lambda: pcsv.open_csv(path, read, parse, convert))) as batches:
+            for batch in batches:
+                if rejected:
+                    raise _RowReaderNeededError
+                _add_batch(batch, columns, csv_ids, meta_ids, by, totals, cleaned)
     except pa.ArrowException:
         raise _RowReaderNeededError from None
     if rejected:
         raise _RowReaderNeededError
     return list(_records(path, by, totals))
+
+
+def _read_ahead(open_reader: Callable[[], Iterable[pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
+    """The reader's batches, BATCHES_AT_ONCE joined in one, read by a thread at most
+    READ_AHEAD of them ahead of the caller. pyarrow's streaming reader parses a block only
+    when asked for the next batch: read in the caller's thread, parsing and summing would take
+    turns on one core. Both release the GIL. The thread's error, if any, is raised here;
+    leaving early (closing this generator) stops the thread before returning."""
+    import queue
+    import threading
+
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+    end = object()
+
+    def read() -> None:
+        try:
+            pending: list[pa.RecordBatch] = []
+            for batch in open_reader():
+                if stop.is_set():
+                    return
+                pending.append(batch)
+                if len(pending) == BATCHES_AT_ONCE:
+                    handoff.put(_joined(pending))
+                    pending = []
+            if pending:
+                handoff.put(_joined(pending))
+            handoff.put(end)
+        except BaseException as error:  # handed to the caller, raised there
+            handoff.put(error)
+
+    thread = threading.Thread(target=read, name="litellm-csv-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := handoff.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a blocked put through; it then sees stop
+            with suppress(queue.Empty):
+                handoff.get(timeout=0.01)
 
 
 def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
@@ -226,13 +281,13 @@ def _count(text: pa.Array) -> pa.Array:
 
 
 def _digits(found: pa.Array) -> pa.Array:
-    """The first match of an int key as int64, 0 where none; non-ASCII digits (Python's \\d)
-    or more than 12 digits go back to the row reader."""
+    """The first match of an int key as int64, null where none; non-ASCII digits (Python's
+    \\d) or more than 12 digits go back to the row reader."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     _all(pc.fill_null(pc.match_substring_regex(found, r"^[0-9]{1,12}$"), True))
-    return pc.fill_null(pc.cast(found, pa.int64()), 0)
+    return pc.cast(found, pa.int64())
 
 
 class _Metadata:
@@ -246,42 +301,103 @@ class _Metadata:
         self.which: pa.Array | None = None
         self.texts = texts
         self.totals = totals
+        self.absent: set[str] = set()
         if totals.distinct_metadata:
             encoded = pc.dictionary_encode(texts)
             self.texts, self.which = encoded.dictionary, encoded.indices
             totals.distinct_metadata = len(self.texts) <= len(texts) // 4
 
+    def look_for(self, names: tuple[str, ...]) -> None:
+        """Keys that were all missing from most texts of the last batch are looked for
+        together, in one pass: in a file without them (OpenAI usage has no cache writes)
+        that pass is all their searches cost."""
+        import pyarrow.compute as pc
+
+        if all(self.totals.rare_keys.get(name, True) for name in names):
+            either = "(?:" + "|".join(map(re.escape, names)) + ')"'
+            if not pc.any(pc.match_substring_regex(self.texts, either)).as_py():
+                self.absent.update(names)
+
     def first(self, name: str, pattern: str, only: pa.Array | None = None) -> pa.Array:
-        """The text the pattern's group matched first in each text (null where none), searched
-        in the texts selected by ``only``. A key that was missing from most texts of the last
-        batch is first looked for as plain text (much faster than the pattern) and the
-        pattern run only where it is."""
+        """The pattern's group first matched in each text, searched in the texts selected by
+        ``only``: a string (null where none), or for ``_INT`` a count (0 where none). A key
+        that was missing from most texts of the last batch is first looked for as plain text
+        (much faster than the pattern) and the pattern run only where it is."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        kind = pa.int64() if pattern == _INT else pa.string()
+        if name in self.absent:
+            found = pa.nulls(len(self.texts), kind)
+            return found.fill_null(0) if pattern == _INT else found
         where = only
         if self.totals.rare_keys.get(name, True):
             # Without its opening quote the key is found several times faster (RE2 skips
             # ahead to a rarer first byte); the pattern still needs the quote.
             holding = pc.match_substring_regex(self.texts, f'{name}"')
             where = holding if where is None else pc.and_(holding, where)
-        regex = pattern.replace("{name}", name)
         hits = len(self.texts) if where is None else pc.sum(where).as_py() or 0
         if hits == len(self.texts):
-            found = pc.struct_field(pc.extract_regex(self.texts, regex), [0])
+            found = _first_match(self.texts, name, pattern)
         elif not hits:
-            found = pa.nulls(len(self.texts), pa.string())
+            found = pa.nulls(len(self.texts), kind)
         else:
-            found = pc.replace_with_mask(
-                pa.nulls(len(self.texts), pa.string()), where,
-                pc.struct_field(pc.extract_regex(pc.filter(self.texts, where), regex), [0]))
+            found = pc.replace_with_mask(pa.nulls(len(self.texts), kind), where,
+                                         _first_match(pc.filter(self.texts, where), name,
+                                                      pattern))
         self.totals.rare_keys[name] = 2 * (len(found) - found.null_count) < len(found)
-        return found
+        return pc.fill_null(found, 0) if pattern == _INT else found
 
     def per_row(self, values: pa.Array) -> pa.Array:
         import pyarrow.compute as pc
 
         return values if self.which is None else pc.take(values, self.which)
+
+
+def _first_match(texts: pa.Array, name: str, pattern: str) -> pa.Array:
+    """The group of the pattern's first match in each text, null where none (for ``_INT``,
+    read by ``_digits``): what ``extract_regex`` over the whole texts gives, for much less work
+    where the texts differ (a million metadata texts that each hold a request id and a usage
+    object).
+
+    Every match begins with the key's quoted name, so the first match, if any, is the one at
+    the name's first occurrence (found by a plain split) or a later one. The pattern's tail
+    (``_TAILS``) is tried, anchored, on the few bytes after that occurrence; those windows
+    repeat (an alias and what follows it; a count), so it runs once per distinct window.
+    Where it matches inside the window, that match is the first match and its group the
+    same: a string's closing quote, or a count's digits followed by an ASCII non-digit,
+    end the match within the window whatever the text holds after it. Anywhere else (no
+    match at the first occurrence, a value longer than the window, non-ASCII after the
+    digits) the row is searched whole with the full pattern, as before."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    window, tail = STRING_WINDOW if pattern == _STRING else INT_WINDOW, _TAILS[pattern]
+    pieces = pc.split_pattern(texts, f'"{name}"', max_splits=1)
+    holding = pc.equal(pc.list_value_length(pieces), 2)  # before and after the name: it occurs
+    held = pc.sum(holding).as_py() or 0
+    kind = pa.int64() if pattern == _INT else pa.string()
+    if not held:
+        return pa.nulls(len(texts), kind)
+    # A window may end inside a UTF-8 sequence: seen as string, its bytes only meet the tail
+    # pattern, which matches whole characters before it or not at all.
+    after = pc.take(pc.binary_slice(pieces.values.view(pa.binary()), 0, window),
+                    pc.filter(pc.add(pieces.offsets[:-1], 1), holding))
+    distinct = pc.dictionary_encode(after)
+    values = pc.struct_field(pc.extract_regex(distinct.dictionary.view(pa.string()), tail), [0])
+    if pattern == _INT:
+        values = pc.cast(values, pa.int64())  # 1 to 12 ASCII digits
+    found = pc.take(values, distinct.indices)
+    if found.null_count:
+        unsettled = pc.is_null(found)
+        rows = pc.filter(pc.indices_nonzero(holding), unsettled)
+        regex = pattern.replace("{name}", name)
+        whole = pc.struct_field(pc.extract_regex(pc.take(texts, rows), regex), [0])
+        found = pc.replace_with_mask(found, unsettled,
+                                     _digits(whole) if pattern == _INT else whole)
+    if held == len(texts):
+        return found
+    return pc.replace_with_mask(pa.nulls(len(texts), kind), holding, found)
 
 
 def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[str, ...],
@@ -307,11 +423,11 @@ def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[st
     totals.rows_seen += batch.num_rows
 
     meta = _Metadata(_column(batch, columns, "metadata"), totals)
-    cached_first = _digits(meta.first("cached_tokens", _INT))
-    cache_read = _digits(meta.first("cache_read_input_tokens", _INT,
-                                    only=pc.equal(cached_first, 0)))
+    meta.look_for(("cache_read_input_tokens", "cache_creation_input_tokens"))
+    cached_first = meta.first("cached_tokens", _INT)
+    cache_read = meta.first("cache_read_input_tokens", _INT, only=pc.equal(cached_first, 0))
     cached = meta.per_row(pc.if_else(pc.not_equal(cached_first, 0), cached_first, cache_read))
-    writes = meta.per_row(_digits(meta.first("cache_creation_input_tokens", _INT)))
+    writes = meta.per_row(meta.first("cache_creation_input_tokens", _INT))
     reported_apart = pc.greater(pc.add(cached, writes), prompt)
     prompt = pc.if_else(reported_apart, pc.add(prompt, pc.add(cached, writes)), prompt)
 
