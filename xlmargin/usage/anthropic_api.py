@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from xlmargin.usage.buckets import buckets
+from xlmargin.usage.buckets import walk
 from xlmargin.usage.record import (
     Malformed,
     RowError,
@@ -21,33 +21,6 @@ from xlmargin.usage.record import (
 
 USAGE, COST = "anthropic-usage", "anthropic-cost"
 CENTS = Decimal(100)
-
-
-def _walk(data: Any, where: str, source: str, result_of: Any) -> Iterator[UsageRecord | Malformed]:
-    for path, bucket in buckets(data):
-        if not isinstance(bucket, dict) or "starting_at" not in bucket:
-            yield Malformed(f"{where}:{path}", "not a bucket with starting_at/ending_at")
-            continue
-        try:
-            start = timestamp(bucket.get("starting_at"), "starting_at")
-            end = timestamp(bucket.get("ending_at"), "ending_at")
-            if end <= start:
-                raise RowError("ending_at is not after starting_at")
-        except RowError as error:
-            yield Malformed(f"{where}:{path}", str(error))
-            continue
-        results = bucket.get("results") or []
-        if not results:
-            yield UsageRecord(source=source, where=f"{where}:{path}", start=start, end=end)
-        for j, result in enumerate(results):
-            at = f"{where}:{path}.results[{j}]"
-            if not isinstance(result, dict):
-                yield Malformed(at, "result is not an object")
-                continue
-            try:
-                yield result_of(result, at, start, end)
-            except RowError as error:
-                yield Malformed(at, str(error))
 
 
 def _ids(result: dict[str, Any]) -> dict[str, str | None]:
@@ -85,8 +58,8 @@ def _cost(result: dict[str, Any], at: str, start: Any, end: Any) -> UsageRecord:
 
 
 def read_usage(data: Any, where: str) -> Iterator[UsageRecord | Malformed]:
-    return _walk(data, where, USAGE, _usage)
+    return walk(data, where, USAGE, ("starting_at", "ending_at"), timestamp, _usage)
 
 
 def read_cost(data: Any, where: str) -> Iterator[UsageRecord | Malformed]:
-    return _walk(data, where, COST, _cost)
+    return walk(data, where, COST, ("starting_at", "ending_at"), timestamp, _cost)

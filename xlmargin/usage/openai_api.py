@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from xlmargin.usage.buckets import buckets
+from xlmargin.usage.buckets import walk
 from xlmargin.usage.record import (
     Malformed,
     RowError,
@@ -23,34 +23,6 @@ from xlmargin.usage.record import (
 USAGE, COSTS = "openai-usage", "openai-costs"
 
 Item = UsageRecord | Malformed | Skipped
-
-
-def _walk(data: Any, where: str, result_of: Any) -> Iterator[Item]:
-    for path, bucket in buckets(data):
-        if not isinstance(bucket, dict) or "start_time" not in bucket:
-            yield Malformed(f"{where}:{path}", "not a bucket with start_time/end_time")
-            continue
-        try:
-            start = unix(bucket.get("start_time"), "start_time")
-            end = unix(bucket.get("end_time"), "end_time")
-            if end <= start:
-                raise RowError("end_time is not after start_time")
-        except RowError as error:
-            yield Malformed(f"{where}:{path}", str(error))
-            continue
-        results = bucket.get("results") or []
-        if not results:
-            yield UsageRecord(source="", where=f"{where}:{path}", start=start, end=end)
-            continue
-        for j, result in enumerate(results):
-            at = f"{where}:{path}.results[{j}]"
-            if not isinstance(result, dict):
-                yield Malformed(at, "result is not an object")
-                continue
-            try:
-                yield result_of(result, at, start, end)
-            except RowError as error:
-                yield Malformed(at, str(error))
 
 
 def _ids(result: dict[str, Any]) -> dict[str, str | None]:
@@ -99,16 +71,8 @@ def _cost(result: dict[str, Any], at: str, start: Any, end: Any) -> UsageRecord:
 
 
 def read_usage(data: Any, where: str) -> Iterator[Item]:
-    for item in _walk(data, where, _usage):
-        yield _sourced(item, USAGE)
+    return walk(data, where, USAGE, ("start_time", "end_time"), unix, _usage)
 
 
 def read_costs(data: Any, where: str) -> Iterator[Item]:
-    for item in _walk(data, where, _cost):
-        yield _sourced(item, COSTS)
-
-
-def _sourced(item: Item, source: str) -> Item:
-    if isinstance(item, UsageRecord) and not item.source:
-        return UsageRecord(source=source, where=item.where, start=item.start, end=item.end)
-    return item
+    return walk(data, where, COSTS, ("start_time", "end_time"), unix, _cost)
