@@ -157,6 +157,31 @@ def test_bad_input_names_the_argument(call, where: str) -> None:  # type: ignore
     assert raised.value.where == where
 
 
+# Results that overflow a float although every input is finite: 1e300 tokens x 1e300
+# interactions is 1e600 tokens a month (inf), and inf x 0 (no embeddings) is NaN.
+@pytest.mark.parametrize("call", [
+    lambda: calc.api_cost_breakdown(1e300, 1e300, 1e300, 2.5, 10),
+    lambda: calc.api_cost(1e300, 1e300, 1e300, 2.5, 10, embeddings_overhead=0.0),
+    lambda: calc.api_cost(1e300, 1e300, 1e300, 0.0, 0.0),  # inf tokens x $0 is NaN
+    lambda: calc.margin(1e-320, 1),  # (1e-320 - 1) / 1e-320 = -1e320
+    lambda: calc.price_for_margin(1e308, 0.999999),  # 1e308 / 1e-6 = 1e314
+    lambda: calc.ft_cost(1, 1e308, 1e308),  # 1e308 + 1e308 * 1 = 2e308
+    lambda: calc.base_monthly(3, 1e308),  # 3 x 1e308
+    lambda: calc.crossover_table(1e308, [2]),  # 2 x 1e308 of API COGS
+])
+def test_a_result_too_large_for_a_float_is_an_error_not_inf_or_nan(call) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError) as raised:
+        call()
+    assert raised.value.where == "result"
+    assert "too large to compute" in raised.value.problem
+
+
+def test_large_finite_results_still_compute() -> None:
+    assert calc.price_for_margin(1e300, 0.5) == 1e300 / 0.5
+    assert calc.margin(1e300, 1e299) == pytest.approx((1e300 - 1e299) / 1e300)
+    assert calc.ft_cost(1, 1e307, 0) == 1e307
+
+
 # --- properties ----------------------------------------------------------------------------
 
 tokens = st.floats(min_value=0, max_value=1e5, allow_nan=False)

@@ -92,6 +92,9 @@ def test_prices_without_query_lists_popular_models(capsys) -> None:
     (["cost", "--model", "gpt-4o", "--use-case", "rag", "--interactions", "-3"],
      "interactions_per_day: must be at least 0"),
     (["crossover", "--api-cost", "40", "--clients", "0,2"], "--clients"),
+    # 1e300 tokens x 1e300 interactions overflows: an error, not "$nan".
+    (["cost", "--model", "gpt-4o", "--input-tokens", "1e300", "--output-tokens", "1e300",
+      "--interactions", "1e300"], "result: too large to compute"),
     (["prices", "--prices", "missing.toml"], "price file not found"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv: list[str], needle: str) -> None:

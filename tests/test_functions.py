@@ -130,3 +130,30 @@ def test_python_users_get_the_same_functions_from_the_package() -> None:
     assert xlmargin.API_COST is fx.API_COST
     assert xlmargin.crossover(40.0) == 4
     assert round(xlmargin.API_COST("gpt-4o", 350, 250, 100), 2) == 53.21
+
+
+TOO_LARGE = "#result: too large to compute"
+
+
+def test_a_result_that_overflows_is_a_message_not_a_blank() -> None:
+    # 1e300 x 1e300 tokens a month overflows to inf; with no embeddings inf x 0 is NaN, which
+    # xlwings would show as a blank cell.
+    assert fx.API_COST("gpt-4o", 1e300, 1e300, 1e300).startswith(TOO_LARGE)
+    assert fx.API_COST("gpt-4o", 1e300, 1e300, 1e300,
+                       embeddings_overhead=0).startswith(TOO_LARGE)
+    assert fx.MARGIN(1e-320, 1).startswith(TOO_LARGE)
+    assert fx.PRICE_FOR_MARGIN(1e308, 0.999999).startswith(TOO_LARGE)
+    assert fx.FT_COST(1, 1e308, 1e308).startswith(TOO_LARGE)
+
+
+def test_a_column_flags_an_overflowing_row_as_the_one_cell_path_does() -> None:
+    got = fx.API_COST([["gpt-4o"], ["gpt-4o"], ["gpt-4o"]], [[1e300], [350], [1e300]],
+                      [[1e300], [250], [1e300]], [[1e300], [100], [1e300]],
+                      input_price=0, output_price=0)
+    one = fx.API_COST("gpt-4o", 1e300, 1e300, 1e300, input_price=0, output_price=0)
+    assert one.startswith(TOO_LARGE)  # inf tokens at $0 is NaN
+    assert got == [[one], [0.0], [one]]
+    got = fx.API_COST([["gpt-4o"], ["gpt-4o"]], [[1e300], [350]], [[1e300], [250]],
+                      [[1e300], [100]])
+    assert got == [[fx.API_COST("gpt-4o", 1e300, 1e300, 1e300)],
+                   [pytest.approx(GPT4O_SUPPORT)]]

@@ -99,3 +99,17 @@ def test_the_other_functions_through_xlwings() -> None:
     margins = call_like_excel(MODULE, "MARGIN", ExcelRange([[1500.0], [100.0]]),
                               ExcelRange([[180.0], [150.0]]))
     assert margins == [[pytest.approx(0.88)], [pytest.approx(-0.5)]]
+
+
+def test_an_overflowing_result_is_a_message_not_a_blank_cell() -> None:
+    # NaN (inf tokens x no embeddings) is what xlwings would turn into a blank cell.
+    too_large = "#result: too large to compute (the inputs overflow a float)"
+    assert api_cost("gpt-4o", 1e300, 1e300, 1e300) == too_large
+    assert call_like_excel(MODULE, "API_COST", "gpt-4o", 1e300, 1e300, 1e300, MISSING, MISSING,
+                           MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING,
+                           0.0) == too_large
+    got = api_cost("gpt-4o", ExcelRange([[1e300], [350.0]]), ExcelRange([[1e300], [250.0]]),
+                   ExcelRange([[1e300], [100.0]]))
+    assert got == [[too_large], [pytest.approx(GPT4O_SUPPORT)]]
+    assert call_like_excel(MODULE, "MARGIN", 1e-320, 1.0) == too_large
+    assert call_like_excel(MODULE, "PRICE_FOR_MARGIN", 1e308, 0.999999) == too_large

@@ -3,8 +3,8 @@
 Excel calls a UDF once per formula; one formula over a column of clients makes one Python call,
 which is what keeps a large roster fast. The good cells are computed with numpy from the same
 formula (``calc.api_cost_kernel``) and the same price resolution (``functions.resolve_prices``)
-as the one-cell path; the cells that fail a check are answered by the one-cell path itself, so
-both paths give the same message for the same bad input.
+as the one-cell path; the cells that fail a check, or whose result is not a finite number, are
+answered by the one-cell path itself, so both paths give the same message for the same input.
 """
 
 from __future__ import annotations
@@ -141,12 +141,17 @@ def api_cost_range(args: dict[str, Any], catalog: Catalog) -> list[list[Any]] | 
     empty = (np.logical_and.reduce([blank[name] for name in ranged]) if ranged
              else np.zeros(size, dtype=bool))
 
-    total = calc.api_cost_kernel(
-        values["input_tokens"], values["output_tokens"], values["interactions_per_day"],
-        *prices, values["system_prompt_tokens"], values["context_multiplier"],
-        values["retry_rate"], values["power_user_multiplier"], values["days"],
-        values["cached_input_share"], values["embeddings_overhead"])[-1]
-    result = np.broadcast_to(total, (size,)).astype(object)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = calc.api_cost_kernel(
+            values["input_tokens"], values["output_tokens"], values["interactions_per_day"],
+            *prices, values["system_prompt_tokens"], values["context_multiplier"],
+            values["retry_rate"], values["power_user_multiplier"], values["days"],
+            values["cached_input_share"], values["embeddings_overhead"])[-1]
+    total = np.broadcast_to(total, (size,))
+    # Checked inputs that overflow together (inf, or NaN from inf * 0): the one-cell path
+    # below names the problem instead of a blank cell.
+    bad |= ~np.isfinite(total)
+    result = total.astype(object)
     # Bad cells get the one-cell path's answer, so both paths say the same thing.
     for i in np.flatnonzero(bad & ~empty):
         result[i] = api_cost_cells({name: cells[name][i] if name in cells else value

@@ -83,6 +83,15 @@ def number(where: str, value: Any, *, minimum: float = 0.0, above: bool = False,
     return x
 
 
+def finite(value: float, where: str = "result") -> float:
+    """``value`` if it is a finite number. Checked inputs can still overflow a float together
+    (1e300 tokens at 1e300 interactions), and inf or NaN would show as a blank or a bogus
+    number; say so instead."""
+    if not math.isfinite(value):
+        raise InputError(where, "too large to compute (the inputs overflow a float)")
+    return value
+
+
 # Bounds for each multiplier, shared by the scalar checks here and the column checks.
 MULTIPLIER_BOUNDS: dict[str, dict[str, Any]] = {
     "system_prompt_tokens": {"minimum": 0.0},
@@ -167,7 +176,7 @@ def api_cost_breakdown(input_tokens: float, output_tokens: float, interactions_p
                             power_user_multiplier, days, cached_input_share, embeddings_overhead)
     input_per_month, output_per_month, input_usd, output_usd, embeddings_usd, total = parts
     return ApiCost(
-        monthly_usd=total,
+        monthly_usd=finite(total),
         input_tokens_per_month=input_per_month,
         output_tokens_per_month=output_per_month,
         input_usd=input_usd,
@@ -191,7 +200,7 @@ def base_monthly(seats: float = SEATS, seat_usd: float = SEAT_USD,
     number("seat_usd", seat_usd)
     number("gpu_server_usd", gpu_server_usd)
     number("other_fixed_usd", other_fixed_usd)
-    return seats * seat_usd + gpu_server_usd + other_fixed_usd
+    return finite(seats * seat_usd + gpu_server_usd + other_fixed_usd)
 
 
 def _check_infra(base_monthly_usd: float, per_client_usd: float, buffer: float) -> None:
@@ -214,8 +223,8 @@ def ft_cost(clients: float, base_monthly_usd: float = BASE_MONTHLY_USD,
     number("servers", servers, minimum=1, whole=True)
     number("server_usd", server_usd)
     number("retraining_usd", retraining_usd)
-    return ((base_monthly_usd + server_usd * (servers - 1) + per_client_usd * clients)
-            * (1 + buffer) + retraining_usd * clients)
+    return finite((base_monthly_usd + server_usd * (servers - 1) + per_client_usd * clients)
+                  * (1 + buffer) + retraining_usd * clients)
 
 
 def crossover(api_cost_per_client: float, base_monthly_usd: float = BASE_MONTHLY_USD,
@@ -342,7 +351,7 @@ def margin(revenue: float, cogs: float) -> float:
     """Gross margin as a fraction: (revenue - cogs) / revenue."""
     number("revenue", revenue, above=True)
     number("cogs", cogs)
-    return (revenue - cogs) / revenue
+    return finite((revenue - cogs) / revenue)
 
 
 def price_for_margin(cogs: float, target_margin: float) -> float:
@@ -351,7 +360,7 @@ def price_for_margin(cogs: float, target_margin: float) -> float:
     wanted = number("target_margin", target_margin, minimum=-math.inf)
     if wanted >= 1:
         raise InputError("target_margin", f"must be below 1 (100%), got {wanted:g}")
-    return cogs / (1 - target_margin)
+    return finite(cogs / (1 - target_margin))
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +396,7 @@ def crossover_table(api_cost_per_client: float, client_counts: Iterable[int], *,
     number("api_cost_per_client", api_cost_per_client)
     rows = []
     for n in client_counts:
-        api = n * api_cost_per_client
+        api = finite(n * api_cost_per_client)
         servers = servers_for(n, servers_per_client)
         ft = ft_cost(n, base_monthly_usd, per_client_usd, buffer, servers=servers,
                      server_usd=server_usd, retraining_usd=retraining_usd)
