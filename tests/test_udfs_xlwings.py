@@ -113,3 +113,35 @@ def test_an_overflowing_result_is_a_message_not_a_blank_cell() -> None:
     assert got == [[too_large], [pytest.approx(GPT4O_SUPPORT)]]
     assert call_like_excel(MODULE, "MARGIN", 1e-320, 1.0) == too_large
     assert call_like_excel(MODULE, "PRICE_FOR_MARGIN", 1e308, 0.999999) == too_large
+
+
+@pytest.fixture
+def fresh_default_catalog():  # type: ignore[no-untyped-def]
+    from xlmargin.catalog import default_catalog
+
+    default_catalog.cache_clear()
+    yield
+    default_catalog.cache_clear()
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("prices.toml", None, "price file not found"),
+    ("prices.csv", b"model,input_usd_per_mtok,output_usd_per_mtok\ncaf\xe9,1,2\n",
+     "not UTF-8 text"),
+    ("prices.toml", b"[[model]\n", "not valid TOML"),
+    ("prices.toml", b'[[model]]\nmodel = "gpt-4o"\ninput_usd_per_mtok = -1\n'
+                    b"output_usd_per_mtok = 1\n",
+     "[[model]] #1, column input_usd_per_mtok"),
+])
+def test_a_bad_prices_file_in_the_environment_is_a_message_in_the_cell(
+        tmp_path, monkeypatch, fresh_default_catalog, name: str, content: bytes | None,
+        message: str) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setenv("XLMARGIN_PRICES", str(path))
+    got = api_cost("gpt-4o", 350.0, 250.0, 100.0)
+    assert isinstance(got, str) and got.startswith(f"#{path}") and message in got, got
+    column = api_cost(ExcelRange([["gpt-4o"], ["gpt-4o"]]), 350.0, 250.0, 100.0)
+    assert column == got  # one message for the whole call: no price applies to any row
+    assert call_like_excel(MODULE, "MODEL_PRICE", "gpt-4o", MISSING) == got

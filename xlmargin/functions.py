@@ -121,6 +121,10 @@ def API_COST(model: Model, input_tokens: InputTokens, output_tokens: OutputToken
              cached_input_share: CachedShare = None, cache_read_price: CachePrice = None,
              embeddings_overhead: Embeddings = None):
     """Monthly API cost in USD of a client, with the article's multipliers. Ranges give a column."""
+    try:
+        catalog = default_catalog()  # reads $XLMARGIN_PRICES' file, which may be bad
+    except XlmarginError as error:
+        return cell_error(error)
     return api_cost_cells({
         "model": model, "input_tokens": input_tokens, "output_tokens": output_tokens,
         "interactions_per_day": interactions_per_day, "input_price": input_price,
@@ -128,7 +132,7 @@ def API_COST(model: Model, input_tokens: InputTokens, output_tokens: OutputToken
         "system_prompt_tokens": system_prompt_tokens, "context_multiplier": context_multiplier,
         "retry_rate": retry_rate, "power_user_multiplier": power_user_multiplier, "days": days,
         "cached_input_share": cached_input_share, "embeddings_overhead": embeddings_overhead,
-    }, default_catalog())
+    }, catalog)
 
 
 def api_cost_cells(args: dict[str, Any], catalog: Catalog) -> Any:

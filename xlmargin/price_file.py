@@ -16,6 +16,7 @@ optional). Every problem is reported with the file and row.
 from __future__ import annotations
 
 import csv
+import io
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -45,19 +46,22 @@ def load_prices(path: str | Path) -> list[ModelPrice]:
         return [_price(record, f"{path}: [[model]] #{i}") for i, record in
                 enumerate(records, start=1)]
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            header = [h.strip().lower() for h in reader.fieldnames or []]
-            unknown = [h for h in header if h not in COLUMNS]
-            if unknown or "model" not in header:
-                raise InputError(f"{path}: row 1", f"columns must be among {', '.join(COLUMNS)}"
-                                 f" and include model; got {', '.join(header)}")
-            prices = []
-            for row_number, row in enumerate(reader, start=2):
-                record = {k.strip().lower(): v.strip() for k, v in row.items()
-                          if k is not None and v is not None and v.strip() != ""}
-                prices.append(_price(record, f"{path}: row {row_number}"))
-            return prices
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputError(str(path), f"not UTF-8 text: {error}") from error
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        unknown = [h for h in header if h not in COLUMNS]
+        if unknown or "model" not in header:
+            raise InputError(f"{path}: row 1", f"columns must be among {', '.join(COLUMNS)}"
+                             f" and include model; got {', '.join(header)}")
+        prices = []
+        for row_number, row in enumerate(reader, start=2):
+            record = {k.strip().lower(): v.strip() for k, v in row.items()
+                      if k is not None and v is not None and v.strip() != ""}
+            prices.append(_price(record, f"{path}: row {row_number}"))
+        return prices
     raise InputError(str(path), "price file must end in .toml or .csv")
 
 
