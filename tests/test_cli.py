@@ -126,3 +126,22 @@ def test_csv_only_options_are_refused_for_a_workbook(capsys, command: str) -> No
     code, out, err = run(capsys, command, workbook, "--settings", "agency.toml")
     assert code == 2 and out == ""
     assert "--settings: applies to a roster CSV" in err
+
+
+@pytest.mark.parametrize(("name", "text", "where"), [
+    ("prices.toml", '[[model]]\nmodel = "gpt-4o"\ninput_usd_per_mtok = 1e400\n'
+                    "output_usd_per_mtok = 10\n", "[[model]] #1, column input_usd_per_mtok"),
+    ("prices.csv", "model,input_usd_per_mtok,output_usd_per_mtok\ngpt-4o,2.5,1e400\n",
+     "row 2, column output_usd_per_mtok"),
+])
+def test_a_price_too_large_for_a_float_is_refused(tmp_path: Path, capsys, name: str, text: str,
+                                                  where: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")  # 1e400 reads as inf
+    for argv in (["prices", "gpt-4o", "--prices", str(path)],
+                 ["cost", "--model", "gpt-4o", "--use-case", "rag", "--interactions", "10",
+                  "--prices", str(path)]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        assert err.strip() == (f"xlmargin {argv[0]}: error: {path}: {where}: "
+                               "input should be a finite number")

@@ -116,3 +116,34 @@ def test_report_on_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
     result = xlmargin("report", str(bogus), cwd=tmp_path)
     assert result.returncode == 2
     assert "not an Excel workbook" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_new_refuses_an_infinite_setting_naming_file_and_field(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = tmp_path / "agency.toml"
+    settings.write_text("[infra]\nbuffer = inf\n", encoding="utf-8")  # TOML's infinity
+    out = tmp_path / "acme.xlsx"
+    code = main(["new", "Acme", "--formulas", "native", "--settings", str(settings), "-o",
+                 str(out), *AS_OF])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{settings}: 1 problem" in err and "infra.buffer: input should be a finite number" \
+        in err
+    assert "Traceback" not in err and not out.exists()
+
+
+@pytest.mark.parametrize("text", ["inf", "1e400", "nan"])
+def test_new_refuses_an_infinite_roster_number_naming_row_and_column(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("client,use_case,interactions_per_day,model,monthly_revenue\n"
+                      "A,customer_support,10,gpt-4o,100\n"
+                      f"B,customer_support,{text},gpt-4o,100\n", encoding="utf-8")
+    out = tmp_path / "acme.xlsx"
+    code = main(["new", "Acme", "--formulas", "native", "--roster", str(roster), "-o",
+                 str(out), *AS_OF])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert (f"row 3, column interactions_per_day: expected a finite number, got {text!r}"
+            in err), err
+    assert not out.exists()

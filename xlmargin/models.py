@@ -12,9 +12,11 @@ from xlmargin.gpus import GPUS
 
 
 class Strict(BaseModel):
-    """Base for every record: unknown fields are errors, records never change after creation."""
+    """Base for every record: unknown fields are errors, records never change after creation,
+    and a number must be finite (TOML's ``inf`` and ``nan``, a CSV's 1e400, are refused)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              allow_inf_nan=False)
 
 
 class ModelPrice(Strict):

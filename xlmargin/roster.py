@@ -7,6 +7,7 @@ problems and prints all of that file's problems at once, so one edit fixes them 
 from __future__ import annotations
 
 import csv
+import math
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ def _header_key(name: str) -> str:
 
 
 def _number(text: str) -> float | None:
+    """The number in a roster cell ('1,200', '$99'); None for text. 'inf' and '1e400' give
+    inf, which the caller refuses."""
     cleaned = text.strip().replace(",", "").replace("$", "").replace("_", "")
     try:
         return float(cleaned)
@@ -122,6 +125,8 @@ def _client(record: dict[str, str], catalog: Catalog) -> tuple[Client | None,
             value = _number(text)
             if value is None:
                 problems.append((name, f"expected a number, got {text!r}"))
+            elif not math.isfinite(value):
+                problems.append((name, f"expected a finite number, got {text!r}"))
             elif value < 0:
                 problems.append((name, f"must not be negative, got {text}"))
             elif name == "monthly_revenue" and value == 0:
