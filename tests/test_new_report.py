@@ -147,3 +147,51 @@ def test_new_refuses_an_infinite_roster_number_naming_row_and_column(
     assert (f"row 3, column interactions_per_day: expected a finite number, got {text!r}"
             in err), err
     assert not out.exists()
+
+
+STARTER_REVENUE = (1200 + 2500 + 900 + 3000 + 1500 + 1500 + 2800 + 2000 + 450 + 500 + 1600
+                   + 2200)  # templates/roster.csv, 12 clients
+
+
+def test_report_skips_a_client_whose_numbers_overflow_and_keeps_the_rest(
+        tmp_path: Path) -> None:
+    settings = tmp_path / "agency.toml"
+    settings.write_text("[infra]\nbuffer = 0.2\n", encoding="utf-8")
+    out = tmp_path / "acme.xlsx"
+    assert main(["new", "Acme", "--formulas", "native", "--settings", str(settings), "-o",
+                 str(out), *AS_OF]) == 0
+    wb = load_workbook(out)
+    ws = wb["Clients"]
+    assert ws["A10"].value == "Atlas Manufacturing"  # $1,500 a month
+    ws[f"{lay.COL['interactions_per_day']}10"] = 1e308  # finite, but its month overflows
+    wb.save(out)
+    result = xlmargin("report", str(out), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["warnings"] == ["Clients!A10: client 'Atlas Manufacturing' skipped: API cost: "
+                                "too large to compute (the inputs overflow a float)"]
+    assert len(data["clients"]) == 11
+    assert "Atlas Manufacturing" not in [c["client"] for c in data["clients"]]
+    assert data["totals"]["revenue"] == STARTER_REVENUE - 1500
+    assert data["totals"]["ft_cogs"] == pytest.approx((3 * 14.5 + 80 + 10 + 5 * 11) * 1.2)
+
+
+def test_a_roster_row_whose_numbers_overflow(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("client,use_case,interactions_per_day,model,monthly_revenue\n"
+                      "A,customer_support,100,gpt-4o,1500\n"
+                      "B,customer_support,1e308,gpt-4o,900\n", encoding="utf-8")
+    report = xlmargin("report", "roster.csv", "--json", *AS_OF, cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    data = json.loads(report.stdout)
+    assert data["warnings"] == ["roster.csv: row 3: client 'B' skipped: API cost: too large to "
+                                "compute (the inputs overflow a float)"]
+    assert [c["client"] for c in data["clients"]] == ["A"]
+    assert data["totals"]["revenue"] == 1500
+    made = xlmargin("new", "Acme", "--roster", "roster.csv", "-o", "acme.xlsx", "--formulas",
+                    "native", cwd=tmp_path)
+    assert made.returncode == 2
+    assert made.stderr == ("xlmargin new: error: roster.csv: 1 problem\n"
+                           "  row 3, column interactions_per_day: API cost: too large to "
+                           "compute (the inputs overflow a float)\n")
+    assert not (tmp_path / "acme.xlsx").exists()

@@ -81,3 +81,37 @@ def test_json_shape_is_the_issues() -> None:
     assert set(data["clients"][0]) == {"client", "api_cost", "ft_cost", "revenue",
                                        "api_margin", "ft_margin"}
     assert set(data["totals"]) == {"revenue", "api_cogs", "ft_cogs", "api_margin", "ft_margin"}
+
+
+def test_a_client_whose_numbers_overflow_is_skipped_and_the_rest_reported() -> None:
+    good = PricedClient("good", "m", 350, 250, 100, 1500, 2.5, 10.0, 2.5, where="Clients!A5")
+    # 1e308 interactions a day: its month of tokens overflows a float.
+    huge = PricedClient("huge", "m", 350, 250, 1e308, 900, 2.5, 10.0, 2.5, where="Clients!A6")
+    # A revenue of 1e-320 against $53 of cost: its margin, -5.3e321, overflows.
+    cents = PricedClient("cents", "m", 350, 250, 100, 1e-320, 2.5, 10.0, 2.5,
+                         where="roster.csv: row 4")
+    result = compute([good, huge, cents], ARTICLE)
+    assert [c.client for c in result.clients] == ["good"]
+    assert result.warnings == [
+        "Clients!A6: client 'huge' skipped: API cost: too large to compute (the inputs "
+        "overflow a float)",
+        "roster.csv: row 4: client 'cents' skipped: API margin: too large to compute (the "
+        "inputs overflow a float)"]
+    assert [(s.client.client, s.error.where) for s in result.skipped] == [
+        ("huge", "API cost"), ("cents", "API margin")]
+    cost = ((350 + 1000) * 100 * K * 2.5 + 250 * 100 * K * 10.0) / 1e6  # 53.205
+    assert result.revenue == 1500 and result.api_cogs == pytest.approx(cost)
+    assert result.ft_cogs == 133.5 + 5  # one client left
+    assert result.crossover == 3  # the good client's average: 133.5 / (53.205 - 5) = 2.77
+
+
+def test_a_self_hosted_share_that_overflows_its_margin_leaves_and_the_rest_reshare() -> None:
+    good = PricedClient("good", "m", 350, 250, 100, 1500, 2.5, 10.0, 2.5)
+    # Free tokens (API margin 1) but a share of the self-hosted cost against 1e-320 revenue.
+    tiny = PricedClient("tiny", "m", 0, 0, 1, 1e-320, 0.0, 0.0, 0.0, where="Clients!A6")
+    result = compute([good, tiny], ARTICLE)
+    assert [c.client for c in result.clients] == ["good"]
+    assert result.warnings == ["Clients!A6: client 'tiny' skipped: self-hosted margin: too "
+                               "large to compute (the inputs overflow a float)"]
+    assert result.ft_cogs == 133.5 + 5  # ft_cost(1), all of it the good client's
+    assert result.clients[0].ft_cost == 133.5 + 5

@@ -14,6 +14,7 @@ from xlmargin.models import MAX_CELL_CHARS
 from xlmargin.roster import (
     ProblemsError,
     read_roster,
+    read_roster_inputs,
     read_settings,
     starter_roster,
     starter_settings,
@@ -117,3 +118,11 @@ def test_missing_files(tmp_path: Path) -> None:
         read_roster(tmp_path / "nope.csv", CATALOG)
     with pytest.raises(InputError, match="not valid TOML"):
         read_settings(write(tmp_path, "seats = [", "agency.toml"))
+
+
+def test_priced_rows_say_which_row_they_came_from(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "A,customer_support,10,gpt-4o,1000\n\n"
+                                    "B,rag,20,gpt-4o,2000\n")
+    priced, _settings, _open_weight = read_roster_inputs(path, as_of=date(2026, 11, 1))
+    assert [(c.client, c.where) for c in priced] == [("A", f"{path}: row 2"),
+                                                     ("B", f"{path}: row 4")]

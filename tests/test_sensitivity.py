@@ -375,3 +375,23 @@ def test_workbook_without_the_sheet_uses_the_articles_ranges(
     for case in ("low", "expected", "high"):
         assert without[case]["api_cogs"] == pytest.approx(with_sheet[case]["api_cogs"],
                                                           rel=1e-12)
+
+
+def test_a_client_whose_numbers_overflow_is_left_out_with_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("client,use_case,interactions_per_day,model,monthly_revenue\n"
+                      "Support,customer_support,100,gpt-4o,1500\n"
+                      "Huge,customer_support,1e308,gpt-4o,900\n", encoding="utf-8")
+    code, out, err = run(capsys, "sensitivity", roster, "--as-of", AS_OF, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["warnings"] == [f"{roster}: row 3: client 'Huge' skipped: API cost: too large "
+                                "to compute (the inputs overflow a float)"]
+    assert data["clients"] == 1
+    # The article's GPT-4o support client alone, at each case's values (embeddings: not RAG).
+    assert data["expected"]["api_cogs"] == pytest.approx(support_cost(1000, 2.5, 0.05, 1.15))
+    assert data["expected"]["average_api_cost"] == data["expected"]["api_cogs"]
+    assert data["high"]["api_cogs"] == pytest.approx(support_cost(2000, 3.0, 0.08, 1.15))
+    prompt = next(d for d in data["drivers"] if d["assumption"] == "system_prompt_tokens")
+    assert prompt["high_api_cogs"] == pytest.approx(support_cost(2000, 2.5, 0.05, 1.15))

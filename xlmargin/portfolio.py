@@ -11,12 +11,14 @@ hold the two against each other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from xlmargin import calc
-from xlmargin.models import AgencySettings
+from xlmargin.errors import InputError
+from xlmargin.models import AgencySettings, Infra
 
 UNDERWATER = "Underwater"
 BELOW_TARGET = "Below target"
@@ -93,6 +95,8 @@ class Portfolio:
     setup_payback_months: float | None = None
     setup: bool = False
     """Whether setup labor or fees are set (then setup_payback_months None means never)."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Clients left out because their numbers do not compute (also in ``warnings``)."""
 
     def as_json(self) -> dict[str, object]:
         """The shape `xlmargin report --json` prints (issue 3), plus issue 5's keys when their
@@ -137,6 +141,48 @@ def status(api_margin: float, target_margin: float) -> str:
     return OK
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A client left out of the portfolio because its numbers do not compute."""
+
+    client: PricedClient
+    error: InputError
+    """``where`` says what failed: 'API cost', 'open-weight cost', 'API margin', 'tokens per
+    month' or 'self-hosted margin'."""
+
+
+def _check(what: str, compute_it: Callable[[], float]) -> float:
+    """``compute_it()``, an overflow named after ``what`` ('API cost: too large to compute')."""
+    try:
+        return compute_it()
+    except InputError as error:
+        raise InputError(what, error.problem) from error
+
+
+def _self_hosted(costs: Sequence[calc.ApiCost], settings: AgencySettings
+                 ) -> tuple[float, Infra, int | None, Fraction]:
+    """ft_cogs for these clients, the infra it used (the GPU's price with capacity on), the
+    servers their load needs (None with capacity off) and the average client's server share."""
+    infra, gpu, count = settings.infra, settings.gpu, len(costs)
+    servers, share = None, Fraction(0)
+    if gpu is not None:
+        infra = infra.model_copy(update={"gpu_server_usd": gpu.monthly_usd})
+        total_in = calc.finite(sum(cost.input_tokens_per_month for cost in costs),
+                               "total input tokens per month")
+        total_out = calc.finite(sum(cost.output_tokens_per_month for cost in costs),
+                                "total output tokens per month")
+        servers = max(1, calc.servers_needed(total_in, total_out, gpu.prefill_tps,
+                                             gpu.decode_tps, settings.capacity.utilization))
+        if count:
+            # The average client's load, as the workbook's crossover takes it (total / count).
+            share = calc.server_share(total_in / count, total_out / count, gpu.prefill_tps,
+                                      gpu.decode_tps, settings.capacity.utilization)
+    ft_cogs = calc.ft_cost(count, infra.base_monthly_usd, infra.per_client_usd, infra.buffer,
+                           servers=servers or 1, server_usd=infra.gpu_server_usd,
+                           retraining_usd=settings.hidden_costs.retraining_usd_per_client)
+    return ft_cogs, infra, servers, share
+
+
 def compute(clients: Sequence[PricedClient], settings: AgencySettings,
             warnings: Sequence[str] = (), open_weight: TokenPrices | None = None) -> Portfolio:
     """Every client's costs and margins, the totals and the crossover.
@@ -146,56 +192,80 @@ def compute(clients: Sequence[PricedClient], settings: AgencySettings,
     to the total. With capacity on, it runs as many servers of the chosen GPU as the whole
     month's load needs (at least one); ``open_weight`` prices each client on the hosted
     open-weight model too.
+
+    A client whose numbers do not compute (a cost or margin too large for a float, from one
+    oversized cell) is left out with a warning naming its ``where``; the others are reported.
     """
-    m, infra, hidden = settings.multipliers, settings.infra, settings.hidden_costs
-    multipliers = m.model_dump()
-    costs = [calc.api_cost_breakdown(
-        c.input_tokens, c.output_tokens, c.interactions_per_day, c.input_usd_per_mtok,
-        c.output_usd_per_mtok, cache_read_usd_per_mtok=c.cache_read_usd_per_mtok,
-        **multipliers) for c in clients]
-    open_costs: list[float | None] = [None] * len(clients)
-    if open_weight is not None:
-        open_costs = [calc.api_cost(
-            c.input_tokens, c.output_tokens, c.interactions_per_day,
-            open_weight.input_usd_per_mtok, open_weight.output_usd_per_mtok,
-            cache_read_usd_per_mtok=open_weight.cache_read_usd_per_mtok, **multipliers)
-            for c in clients]
-    volumes = [cost.input_tokens_per_month + cost.output_tokens_per_month for cost in costs]
-    count = len(clients)
+    hidden = settings.hidden_costs
+    multipliers = settings.multipliers.model_dump()
+    warnings = list(warnings)
+    skipped: list[Skipped] = []
+
+    def skip(c: PricedClient, error: InputError) -> None:
+        skipped.append(Skipped(c, error))
+        warnings.append(f"{c.where or 'roster'}: client {c.client!r} skipped: {error}")
+
+    kept: list[tuple[PricedClient, calc.ApiCost, float | None, float]] = []
+    for c in clients:
+        try:
+            cost = _check("API cost", lambda c=c: calc.api_cost_breakdown(
+                c.input_tokens, c.output_tokens, c.interactions_per_day, c.input_usd_per_mtok,
+                c.output_usd_per_mtok, cache_read_usd_per_mtok=c.cache_read_usd_per_mtok,
+                **multipliers))
+            open_cost = None if open_weight is None else _check(
+                "open-weight cost", lambda c=c: calc.api_cost(
+                    c.input_tokens, c.output_tokens, c.interactions_per_day,
+                    open_weight.input_usd_per_mtok, open_weight.output_usd_per_mtok,
+                    cache_read_usd_per_mtok=open_weight.cache_read_usd_per_mtok,
+                    **multipliers))
+            api_margin = _check("API margin", lambda c=c, cost=cost: calc.margin(
+                c.monthly_revenue, cost.monthly_usd))
+            _check("tokens per month", lambda cost=cost: calc.finite(
+                cost.input_tokens_per_month + cost.output_tokens_per_month))
+        except InputError as error:
+            skip(c, error)
+            continue
+        kept.append((c, cost, open_cost, api_margin))
+
+    # The self-hosted share depends on who is kept; a client whose share margin overflows
+    # (a revenue of a few cents against dollars of cost share) leaves, and the rest re-share.
+    while True:
+        ft_cogs, infra, servers, share = _self_hosted([k[1] for k in kept], settings)
+        volumes = [cost.input_tokens_per_month + cost.output_tokens_per_month
+                   for _, cost, _, _ in kept]
+        total_volume = calc.finite(sum(volumes), "total tokens per month")
+        results, failed = [], []
+        for (c, cost, open_cost, api_margin), volume in zip(kept, volumes, strict=True):
+            share_usd = ft_cogs * volume / total_volume if total_volume else ft_cogs / len(kept)
+            if not math.isfinite(share_usd):  # ft_cogs * volume overflowed; the share did not
+                share_usd = ft_cogs * (volume / total_volume)
+            try:
+                ft_margin = _check("self-hosted margin",
+                                   lambda c=c, s=share_usd: calc.margin(c.monthly_revenue, s))
+            except InputError as error:
+                failed.append((c, error))
+                continue
+            results.append(ClientResult(
+                client=c.client, model=c.model, tokens_per_month=volume,
+                api_cost=cost.monthly_usd, ft_cost=share_usd, revenue=c.monthly_revenue,
+                api_margin=api_margin, ft_margin=ft_margin,
+                status=status(api_margin, settings.target_margin), where=c.where,
+                open_weight_cost=open_cost, input_tokens_per_month=cost.input_tokens_per_month,
+                output_tokens_per_month=cost.output_tokens_per_month))
+        if not failed:
+            break
+        for c, error in failed:
+            skip(c, error)
+        gone = {id(c) for c, _ in failed}
+        kept = [k for k in kept if id(k[0]) not in gone]
+
+    count = len(results)
     retraining = hidden.retraining_usd_per_client
-    gpu = settings.gpu
-    servers = None
-    share = Fraction(0)
-    if gpu is not None:
-        infra = infra.model_copy(update={"gpu_server_usd": gpu.monthly_usd})
-        total_in = sum(cost.input_tokens_per_month for cost in costs)
-        total_out = sum(cost.output_tokens_per_month for cost in costs)
-        servers = max(1, calc.servers_needed(total_in, total_out, gpu.prefill_tps,
-                                             gpu.decode_tps, settings.capacity.utilization))
-        if count:
-            # The average client's load, as the workbook's crossover takes it (total / count).
-            share = calc.server_share(total_in / count, total_out / count, gpu.prefill_tps,
-                                      gpu.decode_tps, settings.capacity.utilization)
-    ft_cogs = calc.ft_cost(count, infra.base_monthly_usd, infra.per_client_usd, infra.buffer,
-                           servers=servers or 1, server_usd=infra.gpu_server_usd,
-                           retraining_usd=retraining)
-    total_volume = sum(volumes)
-    results = []
-    for c, cost, volume, open_cost in zip(clients, costs, volumes, open_costs, strict=True):
-        share_usd = ft_cogs * volume / total_volume if total_volume else ft_cogs / count
-        api_margin = calc.margin(c.monthly_revenue, cost.monthly_usd)
-        results.append(ClientResult(
-            client=c.client, model=c.model, tokens_per_month=volume,
-            api_cost=cost.monthly_usd, ft_cost=share_usd, revenue=c.monthly_revenue,
-            api_margin=api_margin, ft_margin=calc.margin(c.monthly_revenue, share_usd),
-            status=status(api_margin, settings.target_margin), where=c.where,
-            open_weight_cost=open_cost, input_tokens_per_month=cost.input_tokens_per_month,
-            output_tokens_per_month=cost.output_tokens_per_month))
-    revenue = sum(r.revenue for r in results)
-    api_cogs = sum(r.api_cost for r in results)
-    average = api_cogs / len(results) if results else None
+    revenue = calc.finite(sum(r.revenue for r in results), "total revenue")
+    api_cogs = calc.finite(sum(r.api_cost for r in results), "total API COGS")
+    average = api_cogs / count if count else None
     crossover, stays_from = None, None
-    if average is not None and gpu is not None:
+    if average is not None and settings.gpu is not None:
         found = calc.crossover_at_capacity(
             average, infra.base_monthly_usd, infra.per_client_usd, infra.buffer,
             server_usd=infra.gpu_server_usd, servers_per_client=share,
@@ -204,14 +274,17 @@ def compute(clients: Sequence[PricedClient], settings: AgencySettings,
     elif average is not None:
         crossover = calc.crossover(average, infra.base_monthly_usd, infra.per_client_usd,
                                    infra.buffer, retraining_usd=retraining)
-    open_cogs = None if open_weight is None else sum(c or 0.0 for c in open_costs)
+    open_cogs = None
+    if open_weight is not None:
+        open_cogs = calc.finite(sum(r.open_weight_cost or 0.0 for r in results),
+                                "total open-weight COGS")
     return Portfolio(
         clients=results, revenue=revenue, api_cogs=api_cogs, ft_cogs=ft_cogs,
         api_margin=calc.margin(revenue, api_cogs) if revenue else None,
         ft_margin=calc.margin(revenue, ft_cogs) if revenue else None,
-        average_api_cost=average, crossover=crossover, warnings=list(warnings),
-        servers=servers, gpu=None if gpu is None else settings.gpu_name(settings.capacity.gpu
-                                                                         or ""),
+        average_api_cost=average, crossover=crossover, warnings=warnings,
+        servers=servers, gpu=None if settings.gpu is None else settings.gpu_name(
+            settings.capacity.gpu or ""),
         crossover_stays_from=stays_from,
         open_weight_model=None if open_weight is None else open_weight.model,
         open_weight_cogs=open_cogs,
@@ -220,7 +293,7 @@ def compute(clients: Sequence[PricedClient], settings: AgencySettings,
         retraining_usd=retraining * count if retraining else None,
         setup_payback_months=payback_months(hidden.setup_usd, hidden.setup_fee_usd,
                                             revenue - ft_cogs, count),
-        setup=hidden.has_setup)
+        setup=hidden.has_setup, skipped=skipped)
 
 
 def payback_months(setup_usd: float, setup_fee_usd: float, monthly_profit: float,

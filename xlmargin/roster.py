@@ -67,6 +67,11 @@ def _number(text: str) -> float | None:
 
 def read_roster(path: str | Path, catalog: Catalog) -> list[Client]:
     """The clients in a roster CSV, models resolved to catalog ids, use cases to their keys."""
+    return [client for _row, client in read_roster_rows(path, catalog)]
+
+
+def read_roster_rows(path: str | Path, catalog: Catalog) -> list[tuple[int, Client]]:
+    """``read_roster`` with each client's row number in the file (the header is row 1)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "roster file not found")
@@ -91,7 +96,7 @@ def read_roster(path: str | Path, catalog: Catalog) -> list[Client]:
     if problems:
         raise ProblemsError(str(path), problems)
 
-    clients: list[Client] = []
+    clients: list[tuple[int, Client]] = []
     for row_number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
@@ -101,7 +106,7 @@ def read_roster(path: str | Path, catalog: Catalog) -> list[Client]:
         problems += [f"row {row_number}, column {where}: {problem}"
                      for where, problem in row_problems]
         if client is not None:
-            clients.append(client)
+            clients.append((row_number, client))
     if not clients and not problems:
         problems.append("no clients: add one row per client under the header")
     if problems:
@@ -184,10 +189,12 @@ class UseCaseTokens:
 
 
 def price_roster(clients: Sequence[Client], prices: dict[str, ModelPrice],
-                 use_cases: dict[str, UseCaseTokens], where: str = "") -> list[PricedClient]:
-    """Clients with tokens from ``use_cases`` (unless typed) and prices from ``prices``."""
+                 use_cases: dict[str, UseCaseTokens], where: str = "",
+                 rows: Sequence[int] | None = None) -> list[PricedClient]:
+    """Clients with tokens from ``use_cases`` (unless typed) and prices from ``prices``; each
+    one's ``where`` is ``where`` with its row number from ``rows`` ('roster.csv: row 7')."""
     priced = []
-    for c in clients:
+    for i, c in enumerate(clients):
         price = prices[c.model.lower()]
         case = use_cases.get(c.use_case or "")
         input_tokens = c.input_tokens if c.input_tokens is not None else case.input_tokens
@@ -199,8 +206,37 @@ def price_roster(clients: Sequence[Client], prices: dict[str, ModelPrice],
             monthly_revenue=c.monthly_revenue, input_usd_per_mtok=price.input_usd_per_mtok,
             output_usd_per_mtok=price.output_usd_per_mtok,
             cache_read_usd_per_mtok=price.input_usd_per_mtok if cache is None else cache,
-            where=where, use_case=c.use_case))
+            where=where if rows is None else f"{where}: row {rows[i]}", use_case=c.use_case))
     return priced
+
+
+# Which roster columns to name when a row's numbers do not compute (see ``check_computes``).
+_USAGE = ("interactions_per_day", "input_tokens", "output_tokens")
+
+
+def check_computes(path: str | Path, rows: Sequence[tuple[int, Client]],
+                   priced: Sequence[PricedClient], settings: AgencySettings,
+                   open_weight: TokenPrices | None = None) -> None:
+    """Refuse the rows whose costs or margins do not compute with ``settings`` (a number so
+    large the month overflows a float), by row and column: a workbook of them could not
+    compute either. ``priced`` is ``rows`` priced, in the same order."""
+    from xlmargin.portfolio import compute
+
+    skipped = compute(priced, settings, open_weight=open_weight).skipped
+    if not skipped:
+        return
+    by_client = {id(p): row for p, row in zip(priced, rows, strict=True)}
+    problems = []
+    for s in skipped:
+        number, client = by_client[id(s.client)]
+        if "margin" in s.error.where:
+            column = "monthly_revenue"
+        else:  # the usage: name the largest number typed in the row
+            typed = {name: getattr(client, name) for name in _USAGE
+                     if getattr(client, name) is not None}
+            column = max(typed, key=typed.__getitem__)
+        problems.append(f"row {number}, column {column}: {s.error}")
+    raise ProblemsError(str(path), problems)
 
 
 def preset_use_cases() -> dict[str, UseCaseTokens]:
@@ -215,7 +251,8 @@ def read_roster_inputs(path: str | Path, settings_path: str | Path | None = None
     """A roster CSV priced from the catalog (as of ``as_of``), with the agency settings (the
     article's defaults without a file) and the hosted open-weight model's prices if set."""
     catalog = Catalog(as_of=as_of)
-    clients = read_roster(path, catalog)
+    rows = read_roster_rows(path, catalog)
+    clients = [client for _row, client in rows]
     settings = read_settings(settings_path) if settings_path else AgencySettings()
     prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
     open_weight = None
@@ -226,5 +263,6 @@ def read_roster_inputs(path: str | Path, settings_path: str | Path | None = None
         open_weight = TokenPrices(found.model, found.input_usd_per_mtok,
                                   found.output_usd_per_mtok,
                                   found.input_usd_per_mtok if cache is None else cache)
-    return price_roster(clients, prices, preset_use_cases(), where=str(path)), settings, \
-        open_weight
+    priced = price_roster(clients, prices, preset_use_cases(), where=str(path),
+                          rows=[row for row, _client in rows])
+    return priced, settings, open_weight

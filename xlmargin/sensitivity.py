@@ -204,9 +204,18 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
             warnings: Sequence[str] = ()) -> Sensitivity:
     """The low, expected and high cases and the drivers of ``clients`` (``retrieval[i]``: does
     client i pay for embeddings)."""
+    check_ranges(ranges)
+    # As `report` does: a client whose numbers do not compute (an oversized cell) is left out
+    # with a warning, so that it neither stops the analysis nor turns the sums into inf.
+    skipped = compute(clients, settings).skipped
+    if skipped:
+        gone = {id(s.client) for s in skipped}
+        kept = [(c, r) for c, r in zip(clients, retrieval, strict=True) if id(c) not in gone]
+        clients, retrieval = [c for c, _ in kept], [r for _, r in kept]
+        warnings = [*warnings, *(f"{s.client.where or 'roster'}: client {s.client.client!r} "
+                                 f"skipped: {s.error}" for s in skipped)]
     if not clients:
         raise InputError("roster", "no clients whose API cost computes: nothing to vary")
-    check_ranges(ranges)
     m = settings.multipliers
     load = loads(clients, retrieval, m.cached_input_share)
     expected = {name: float(getattr(m, name)) for name in ASSUMPTIONS}
@@ -224,6 +233,10 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
         update = {k: v for k, v in values.items() if k != "embeddings_overhead"}
         result = compute(scaled, settings.model_copy(
             update={"multipliers": m.model_copy(update=update)}))
+        if result.skipped:  # computes at the expected values, overflows at this end
+            first = result.skipped[0]
+            raise InputError(f"{first.client.where or 'roster'}: {name} case",
+                             f"client {first.client.client!r}: {first.error}")
         return Case(name, values, result.api_cogs, result.api_cogs / len(clients),
                     result.crossover)
 
@@ -231,10 +244,12 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
     low = {**expected, **{a: r.low for a, r in ends.items()}}
     high = {**expected, **{a: r.high for a, r in ends.items()}}
     drivers = [Driver(r.assumption, r.label, r.low, r.high,
-                      api_cogs(load, {**expected, r.assumption: r.low}, m.embeddings_overhead,
-                               m.days),
-                      api_cogs(load, {**expected, r.assumption: r.high}, m.embeddings_overhead,
-                               m.days))
+                      calc.finite(api_cogs(load, {**expected, r.assumption: r.low},
+                                           m.embeddings_overhead, m.days),
+                                  f"{r.assumption} (low end): API COGS"),
+                      calc.finite(api_cogs(load, {**expected, r.assumption: r.high},
+                                           m.embeddings_overhead, m.days),
+                                  f"{r.assumption} (high end): API COGS"))
                for r in ranges]
     drivers.sort(key=lambda d: -d.swing)  # stable: ties keep the table's order
     return Sensitivity(len(clients), case(LOW, low), case(EXPECTED, expected), case(HIGH, high),

@@ -14,7 +14,16 @@ from openpyxl import Workbook
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError
 from xlmargin.models import Client, ModelPrice
-from xlmargin.roster import read_roster, read_settings, starter_roster, starter_settings
+from xlmargin.portfolio import TokenPrices
+from xlmargin.roster import (
+    check_computes,
+    preset_use_cases,
+    price_roster,
+    read_roster_rows,
+    read_settings,
+    starter_roster,
+    starter_settings,
+)
 from xlmargin.sheets import NATIVE, UDF, build_workbook
 
 SUFFIX = {UDF: ".xlsm", NATIVE: ".xlsx"}
@@ -58,7 +67,22 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
                                where=f"{settings_path}: open_weight_model")
         agency_settings = agency_settings.model_copy(update={"open_weight_model": price.model})
         extra.append(price.model)
-    clients = read_roster(roster or starter_roster(), catalog)
+    roster_path = roster or starter_roster()
+    rows = read_roster_rows(roster_path, catalog)
+    clients = [client for _row, client in rows]
+    # A row so large its month overflows a float would make a workbook that cannot compute.
+    prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
+    open_weight = None
+    if extra:
+        found = catalog.lookup(extra[0])
+        cache = found.cache_read_usd_per_mtok
+        open_weight = TokenPrices(found.model, found.input_usd_per_mtok,
+                                  found.output_usd_per_mtok,
+                                  found.input_usd_per_mtok if cache is None else cache)
+    check_computes(roster_path, rows,
+                   price_roster(clients, prices, preset_use_cases(), str(roster_path),
+                                [row for row, _client in rows]),
+                   agency_settings, open_weight)
     if not agency.strip():
         raise InputError("AGENCY", "give the agency's name")
     kwargs = {} if extra_rows is None else {"extra_rows": extra_rows}
