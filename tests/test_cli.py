@@ -145,3 +145,15 @@ def test_a_price_too_large_for_a_float_is_refused(tmp_path: Path, capsys, name: 
         assert code == 2 and out == ""
         assert err.strip() == (f"xlmargin {argv[0]}: error: {path}: {where}: "
                                "input should be a finite number")
+
+
+def test_an_os_error_is_one_line_and_exit_2(capsys, monkeypatch) -> None:
+    import xlmargin.cli.crossover
+
+    def refused(args: object) -> int:
+        raise PermissionError(13, "Permission denied", "/srv/roster.csv")
+
+    monkeypatch.setattr(xlmargin.cli.crossover, "run", refused)
+    code, out, err = run(capsys, "crossover", "--api-cost", "40")
+    assert (code, out) == (2, "")
+    assert err == "xlmargin crossover: error: /srv/roster.csv: Permission denied\n"

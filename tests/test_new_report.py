@@ -195,3 +195,18 @@ def test_a_roster_row_whose_numbers_overflow(tmp_path: Path) -> None:
                            "  row 3, column interactions_per_day: API cost: too large to "
                            "compute (the inputs overflow a float)\n")
     assert not (tmp_path / "acme.xlsx").exists()
+
+
+def test_new_where_the_os_refuses_to_write_is_one_line_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # /proc takes no new files: mkstemp fails with FileNotFoundError.
+    assert main(["new", "Acme", "-o", "/proc/a.xlsm", *AS_OF]) == 2
+    assert capsys.readouterr().err == ("xlmargin new: error: /proc/a.xlsm: cannot write here: "
+                                       "No such file or directory\n")
+    # A folder named like the workbook, with --force: os.replace fails with IsADirectoryError.
+    folder = tmp_path / "somedir.xlsm"
+    folder.mkdir()
+    assert main(["new", "Acme", "-o", str(folder), "--force", *AS_OF]) == 2
+    assert capsys.readouterr().err == (f"xlmargin new: error: {folder}: cannot write: Is a "
+                                       "directory\n")
+    assert folder.is_dir() and list(tmp_path.iterdir()) == [folder]  # no temp file left

@@ -51,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0
+    except OSError as error:  # a file the OS refused; the message names it (no traceback)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"xlmargin {args.command}: error: {where}{error.strerror or error}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def example(text: str) -> str:

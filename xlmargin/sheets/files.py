@@ -117,15 +117,21 @@ def _umask() -> int:
 
 def save_atomic(wb: Workbook, path: Path) -> None:
     """Write next to ``path`` and rename over it: a reader never sees half a file, and a failed
-    write leaves the old file as it was."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
-                                    dir=path.parent)
+    write leaves the old file as it was. An OS error (a read-only or special folder, ``path``
+    a folder, a full disk) is an InputError naming ``path``."""
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
+                                        dir=path.parent)
+    except OSError as error:
+        raise InputError(str(path), f"cannot write here: {error.strerror or error}") from error
     os.close(handle)
     try:
         wb.save(temp)
         # mkstemp makes the file private (0600); give it the mode a plain new file would get.
         os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as error:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise InputError(str(path), f"cannot write: {error.strerror or error}") from error
         raise
