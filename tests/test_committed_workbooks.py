@@ -1,4 +1,5 @@
-"""workbook/ holds what `xlmargin new` makes from the starter templates; rebuild and compare.
+"""workbook/ holds what `xlmargin new` makes from the starter templates (roster and settings);
+rebuild and compare.
 
 Compared cell by cell (values, formulas, styles' number formats), with the defined names, data
 validation and merged cells; not byte for byte, since a zip stores timestamps."""
@@ -18,6 +19,7 @@ from xlmargin.sheets.files import build_from_files, save_atomic
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 1)  # as in workbook/README.md
 AGENCY = "Example AI Agency"
+SETTINGS = ROOT / "templates" / "agency.toml"  # built with the starter settings, to show them
 REBUILD = "see workbook/README.md for the two `xlmargin new` commands that rebuild it"
 
 
@@ -41,7 +43,7 @@ def snapshot(wb: Workbook) -> dict[str, Any]:
 def test_committed_workbook_is_current(tmp_path: Path, mode: str, name: str) -> None:
     committed = ROOT / "workbook" / name
     assert committed.exists(), f"workbook/{name} is missing; {REBUILD}"
-    wb, _count = build_from_files(AGENCY, mode=mode, as_of=AS_OF)
+    wb, _count = build_from_files(AGENCY, mode=mode, as_of=AS_OF, settings=SETTINGS)
     fresh = tmp_path / name
     save_atomic(wb, fresh)
     expected = snapshot(load_workbook(fresh, keep_vba=mode == UDF))

@@ -62,8 +62,8 @@ def test_bad_roster_stops_before_writing(tmp_path: Path) -> None:
 
 def test_report_json_from_workbook_and_from_roster_agree(tmp_path: Path) -> None:
     templates = ROOT / "templates"
-    made = xlmargin("new", "Acme", "--formulas", "native", "-o", "acme.xlsx", *AS_OF,
-                    cwd=tmp_path)
+    made = xlmargin("new", "Acme", "--formulas", "native", "-o", "acme.xlsx", "--settings",
+                    str(templates / "agency.toml"), *AS_OF, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     from_workbook = xlmargin("report", "acme.xlsx", "--json", cwd=tmp_path)
     from_roster = xlmargin("report", str(templates / "roster.csv"), "--settings",
@@ -83,6 +83,28 @@ def test_report_json_from_workbook_and_from_roster_agree(tmp_path: Path) -> None
     text = xlmargin("report", "acme.xlsx", cwd=tmp_path)
     assert "Lumen Analytics" in text.stdout and "Underwater" in text.stdout
     assert "crossover: 2 clients" in text.stdout
+
+
+def test_new_and_report_without_settings_both_take_the_articles_defaults(
+        tmp_path: Path) -> None:
+    made = xlmargin("new", "Acme", "--formulas", "native", "-o", "acme.xlsx", *AS_OF,
+                    cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    book = load_workbook(tmp_path / "acme.xlsx")
+    assumptions = {row[2]: row[1] for row in book["Assumptions"].iter_rows(values_only=True)
+                   if len(row) > 2 and isinstance(row[2], str)}
+    assert assumptions["Buffer"] == 0 and assumptions["TargetMargin"] == 0.6
+    assert "OpenWeightModel" in assumptions and not assumptions["OpenWeightModel"]  # off
+    from_workbook = xlmargin("report", "acme.xlsx", "--json", cwd=tmp_path)
+    from_roster = xlmargin("report", str(ROOT / "templates" / "roster.csv"), *AS_OF, "--json",
+                           cwd=tmp_path)
+    a, b = json.loads(from_workbook.stdout), json.loads(from_roster.stdout)
+    # ft_cogs = ft_cost(12 clients) with the article's buffer of 0.
+    assert a["totals"]["ft_cogs"] == b["totals"]["ft_cogs"] == pytest.approx(
+        3 * 14.5 + 80 + 10 + 5 * 12)
+    assert a["totals"] == pytest.approx(b["totals"])
+    assert a["crossover"] == b["crossover"]
+    assert "open_weight_model" not in a and "open_weight_model" not in b
 
 
 def test_report_names_bad_cells_and_keeps_good_rows(tmp_path: Path) -> None:

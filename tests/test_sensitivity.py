@@ -277,7 +277,8 @@ def test_readable_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_workbook_and_roster_give_the_same_numbers(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    wb, _count = build_from_files("Acme", mode=NATIVE, as_of=date.fromisoformat(AS_OF))
+    wb, _count = build_from_files("Acme", mode=NATIVE, as_of=date.fromisoformat(AS_OF),
+                                  settings=starter_settings())
     path = tmp_path / "acme.xlsx"
     save_atomic(wb, path)
     code, out, err = run(capsys, "sensitivity", path, "--json")

@@ -19,6 +19,7 @@ import schedula  # noqa: E402  (installed with formulas)
 from formulas.tokens.operand import XlError  # noqa: E402
 from xlwings_windows import XL_ERRORS, ExcelRange, call_like_excel, load_udf_module  # noqa: E402
 
+from xlmargin.roster import starter_settings  # noqa: E402
 from xlmargin.sheets import UDF  # noqa: E402
 from xlmargin.sheets import layout as lay  # noqa: E402
 from xlmargin.sheets.crossover import SCENARIO_ROW, TABLE_FIRST, scenario_columns  # noqa: E402
@@ -64,7 +65,9 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
     saved = {name: registry.get(name) for name in UDFS}
     registry.update({name: bridge(name) for name in UDFS})
     path = tmp_path_factory.mktemp("udf") / "agency.xlsm"
-    wb, _count = build_from_files("Test Agency", mode=UDF, as_of=AS_OF, extra_rows=3)
+    # The starter settings: a 20% buffer and the hosted open-weight model's column too.
+    wb, _count = build_from_files("Test Agency", mode=UDF, as_of=AS_OF, extra_rows=3,
+                                  settings=starter_settings())
     save_atomic(wb, path)
     try:
         model = formulas.ExcelModel().loads(str(path)).finish()

@@ -26,7 +26,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                              "sample rows to type over)")
     parser.add_argument("--settings", metavar="TOML",
                         help="agency settings: team, GPU server, per-client cost, buffer, "
-                             "multipliers, target margin (default: templates/agency.toml)")
+                             "multipliers, target margin (default: the article's, as report "
+                             "and sensitivity take a roster CSV; templates/agency.toml is a "
+                             "starter to copy: 20%% buffer, 70%% target, a hosted open-weight "
+                             "model)")
     parser.add_argument("--formulas", choices=("udf", "native"), default="udf",
                         help="udf: .xlsm calling the xlmargin functions through xlwings "
                              "(Windows Excel); native: .xlsx with built-in functions only "

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError
-from xlmargin.models import Client, ModelPrice
+from xlmargin.models import AgencySettings, Client, ModelPrice
 from xlmargin.portfolio import TokenPrices
 from xlmargin.roster import (
     check_computes,
@@ -22,7 +22,6 @@ from xlmargin.roster import (
     read_roster_rows,
     read_settings,
     starter_roster,
-    starter_settings,
 )
 from xlmargin.sheets import NATIVE, UDF, build_workbook
 
@@ -51,20 +50,22 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
                      settings: str | Path | None = None, mode: str = UDF,
                      as_of: date | None = None, price_file: str | Path | None = None,
                      extra_rows: int | None = None) -> tuple[Workbook, int]:
-    """Read and check the roster and settings, then build (nothing is written here)."""
+    """Read and check the roster and settings, then build (nothing is written here). Without
+    ``roster``, the starter roster; without ``settings``, the article's defaults."""
     as_of = as_of or datetime.now(UTC).date()
     catalog = Catalog(as_of=as_of)
     if price_file:
         from xlmargin.price_file import load_prices
 
         catalog = catalog.with_overrides(load_prices(price_file))
-    settings_path = settings or starter_settings()
-    agency_settings = read_settings(settings_path)
+    # Without a settings file, the article's defaults, as report and sensitivity take a roster
+    # CSV; the starter settings (templates/agency.toml) apply only when passed.
+    agency_settings = read_settings(settings) if settings else AgencySettings()
     extra: list[str] = []
     if agency_settings.open_weight_model:
         # The Pricing sheet's id, so the workbook's lookups find it.
         price = catalog.lookup(agency_settings.open_weight_model,
-                               where=f"{settings_path}: open_weight_model")
+                               where=f"{settings}: open_weight_model")
         agency_settings = agency_settings.model_copy(update={"open_weight_model": price.model})
         extra.append(price.model)
     roster_path = roster or starter_roster()
