@@ -157,3 +157,12 @@ def test_a_column_flags_an_overflowing_row_as_the_one_cell_path_does() -> None:
                       [[1e300], [100]])
     assert got == [[fx.API_COST("gpt-4o", 1e300, 1e300, 1e300)],
                    [pytest.approx(GPT4O_SUPPORT)]]
+
+
+def test_gpu_servers_comes_with_import_xlmargin_as_the_readme_says() -> None:
+    assert "GPU_SERVERS" in xlmargin.__all__
+    assert xlmargin.GPU_SERVERS is fx.GPU_SERVERS
+    # 5,832,000,000 / 4,500 + 1 / 1,000 = 1,296,000.001 GPU seconds against 30 x 86,400 x 0.5 =
+    # 1,296,000 planned: a hair over one server, so two.
+    assert xlmargin.GPU_SERVERS(5832000000, 1, 4500, 1000) == 2
+    assert xlmargin.GPU_SERVERS(5832000000, 0, 4500, 1000) == 1

@@ -35,6 +35,7 @@ _EXPORTS = {
     "PRICE_FOR_MARGIN": "xlmargin.functions",
     "MODEL_PRICE": "xlmargin.functions",
     "USE_CASE_TOKENS": "xlmargin.functions",
+    "GPU_SERVERS": "xlmargin.functions",
     "Catalog": "xlmargin.catalog",
     "default_catalog": "xlmargin.catalog",
     "InputError": "xlmargin.errors",
