@@ -26,7 +26,7 @@ from xlmargin.models import (
     Infra,
     Multipliers,
 )
-from xlmargin.portfolio import PricedClient, TokenPrices, compute, payback_months
+from xlmargin.portfolio import OpenWeightPrices, PricedClient, compute, payback_months
 from xlmargin.roster import ProblemsError, read_settings, starter_settings
 
 MONTH = 30 * 86400  # seconds in the planning month
@@ -218,7 +218,7 @@ def test_third_option_hosted_open_weight() -> None:
     # Customer support, 100 a day, article multipliers: k = 100 * 30 * 2.5 * 1.05 * 1.15.
     k = 100 * 30 * 2.5 * 1.05 * 1.15
     sonnet = PricedClient("A", "claude-3-5-sonnet", 350, 250, 100, 1500, 3.0, 15.0, 3.0)
-    llama = TokenPrices("llama-3.1-8b-instant", 0.05, 0.08, 0.05)
+    llama = OpenWeightPrices("llama-3.1-8b-instant", 0.05, 0.08, 0.05)
     result = compute([sonnet], AgencySettings(), open_weight=llama)
     expected = ((350 + 1000) * 0.05 + 250 * 0.08) * k / 1e6  # $0.79 against $70.77
     assert result.clients[0].open_weight_cost == pytest.approx(expected)

@@ -124,3 +124,12 @@ def test_price_file_with_unknown_columns(tmp_path: Path) -> None:
     path.write_text("name,price\nx,1\n")
     with pytest.raises(InputError, match="row 1"):
         load_prices(path)
+
+
+def test_cached_input_costs_the_input_price_when_no_cache_price_is_listed() -> None:
+    listed = ModelPrice(provider="x", model="m", input_usd_per_mtok=3.0, output_usd_per_mtok=15,
+                        cache_read_usd_per_mtok=0.3)
+    unlisted = ModelPrice(provider="x", model="m", input_usd_per_mtok=3.0,
+                          output_usd_per_mtok=15)
+    assert listed.cache_read_or_input_usd_per_mtok == 0.3
+    assert unlisted.cache_read_or_input_usd_per_mtok == 3.0  # no discount

@@ -39,6 +39,13 @@ class ModelPrice(Strict):
     source: str = "genai-prices"
     """Where the price came from: the bundled catalog or a user's override file."""
 
+    @property
+    def cache_read_or_input_usd_per_mtok(self) -> float:
+        """What a cached input token costs: the cache-read price, or with none listed the input
+        price (no discount), as the Pricing sheet and ``report`` take it."""
+        cache = self.cache_read_usd_per_mtok
+        return self.input_usd_per_mtok if cache is None else cache
+
 
 class Multipliers(Strict):
     """The article's hidden multipliers, plus two optional extras off by default."""
@@ -79,13 +86,6 @@ class Infra(Strict):
     def base_monthly_usd(self) -> float:
         return calc.base_monthly(self.seats, self.seat_usd, self.gpu_server_usd,
                                  self.other_fixed_usd)
-
-    def ft_cost(self, clients: int) -> float:
-        return calc.ft_cost(clients, self.base_monthly_usd, self.per_client_usd, self.buffer)
-
-    def crossover(self, api_cost_per_client: float) -> int | None:
-        return calc.crossover(api_cost_per_client, self.base_monthly_usd, self.per_client_usd,
-                              self.buffer)
 
 
 # Excel keeps at most this many characters in a cell ("Excel specifications and limits").

@@ -45,8 +45,8 @@ class PricedClient:
 
 
 @dataclass(frozen=True, slots=True)
-class TokenPrices:
-    """A model's prices, USD per 1M tokens (the hosted open-weight model's, for example)."""
+class OpenWeightPrices:
+    """The hosted open-weight model's prices, USD per 1M tokens (the third option)."""
 
     model: str
     input_usd_per_mtok: float
@@ -184,7 +184,7 @@ def _self_hosted(costs: Sequence[calc.ApiCost], settings: AgencySettings
 
 
 def compute(clients: Sequence[PricedClient], settings: AgencySettings,
-            warnings: Sequence[str] = (), open_weight: TokenPrices | None = None) -> Portfolio:
+            warnings: Sequence[str] = (), open_weight: OpenWeightPrices | None = None) -> Portfolio:
     """Every client's costs and margins, the totals and the crossover.
 
     The self-hosted cost is ft_cost(number of clients), shared out in proportion to each

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError, XlmarginError
 from xlmargin.models import MAX_CELL_CHARS, AgencySettings, Client, ModelPrice
-from xlmargin.portfolio import PricedClient, TokenPrices
+from xlmargin.portfolio import OpenWeightPrices, PricedClient
 from xlmargin.presets import client_type, use_case
 
 REQUIRED = ("client", "model", "interactions_per_day", "monthly_revenue")
@@ -199,13 +199,12 @@ def price_roster(clients: Sequence[Client], prices: dict[str, ModelPrice],
         case = use_cases.get(c.use_case or "")
         input_tokens = c.input_tokens if c.input_tokens is not None else case.input_tokens
         output_tokens = c.output_tokens if c.output_tokens is not None else case.output_tokens
-        cache = price.cache_read_usd_per_mtok
         priced.append(PricedClient(
             client=c.client, model=c.model, input_tokens=input_tokens,
             output_tokens=output_tokens, interactions_per_day=c.interactions_per_day,
             monthly_revenue=c.monthly_revenue, input_usd_per_mtok=price.input_usd_per_mtok,
             output_usd_per_mtok=price.output_usd_per_mtok,
-            cache_read_usd_per_mtok=price.input_usd_per_mtok if cache is None else cache,
+            cache_read_usd_per_mtok=price.cache_read_or_input_usd_per_mtok,
             where=where if rows is None else f"{where}: row {rows[i]}", use_case=c.use_case))
     return priced
 
@@ -216,7 +215,7 @@ _USAGE = ("interactions_per_day", "input_tokens", "output_tokens")
 
 def check_computes(path: str | Path, rows: Sequence[tuple[int, Client]],
                    priced: Sequence[PricedClient], settings: AgencySettings,
-                   open_weight: TokenPrices | None = None) -> None:
+                   open_weight: OpenWeightPrices | None = None) -> None:
     """Refuse the rows whose costs or margins do not compute with ``settings`` (a number so
     large the month overflows a float), by row and column: a workbook of them could not
     compute either. ``priced`` is ``rows`` priced, in the same order."""
@@ -239,6 +238,18 @@ def check_computes(path: str | Path, rows: Sequence[tuple[int, Client]],
     raise ProblemsError(str(path), problems)
 
 
+def open_weight_prices(settings: AgencySettings, catalog: Catalog,
+                       settings_path: str | Path | None) -> OpenWeightPrices | None:
+    """The settings' hosted open-weight model priced from ``catalog`` (its catalog id as the
+    model), or None when it is not set; an unknown name is an error naming the settings file."""
+    if not settings.open_weight_model:
+        return None
+    found = catalog.lookup(settings.open_weight_model,
+                           where=f"{settings_path or 'settings'}: open_weight_model")
+    return OpenWeightPrices(found.model, found.input_usd_per_mtok, found.output_usd_per_mtok,
+                            found.cache_read_or_input_usd_per_mtok)
+
+
 def preset_use_cases() -> dict[str, UseCaseTokens]:
     from xlmargin.presets import USE_CASES
 
@@ -247,7 +258,7 @@ def preset_use_cases() -> dict[str, UseCaseTokens]:
 
 def read_roster_inputs(path: str | Path, settings_path: str | Path | None = None,
                        as_of: date | None = None
-                       ) -> tuple[list[PricedClient], AgencySettings, TokenPrices | None]:
+                       ) -> tuple[list[PricedClient], AgencySettings, OpenWeightPrices | None]:
     """A roster CSV priced from the catalog (as of ``as_of``), with the agency settings (the
     article's defaults without a file) and the hosted open-weight model's prices if set."""
     catalog = Catalog(as_of=as_of)
@@ -255,14 +266,7 @@ def read_roster_inputs(path: str | Path, settings_path: str | Path | None = None
     clients = [client for _row, client in rows]
     settings = read_settings(settings_path) if settings_path else AgencySettings()
     prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
-    open_weight = None
-    if settings.open_weight_model:
-        found = catalog.lookup(settings.open_weight_model,
-                               where=f"{settings_path}: open_weight_model")
-        cache = found.cache_read_usd_per_mtok
-        open_weight = TokenPrices(found.model, found.input_usd_per_mtok,
-                                  found.output_usd_per_mtok,
-                                  found.input_usd_per_mtok if cache is None else cache)
+    open_weight = open_weight_prices(settings, catalog, settings_path)
     priced = price_roster(clients, prices, preset_use_cases(), where=str(path),
                           rows=[row for row, _client in rows])
     return priced, settings, open_weight

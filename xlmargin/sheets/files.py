@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError
 from xlmargin.models import AgencySettings, Client, ModelPrice
-from xlmargin.portfolio import TokenPrices
 from xlmargin.roster import (
     check_computes,
+    open_weight_prices,
     preset_use_cases,
     price_roster,
     read_roster_rows,
@@ -61,25 +61,18 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
     # Without a settings file, the article's defaults, as report and sensitivity take a roster
     # CSV; the starter settings (templates/agency.toml) apply only when passed.
     agency_settings = read_settings(settings) if settings else AgencySettings()
+    open_weight = open_weight_prices(agency_settings, catalog, settings)
     extra: list[str] = []
-    if agency_settings.open_weight_model:
+    if open_weight is not None:
         # The Pricing sheet's id, so the workbook's lookups find it.
-        price = catalog.lookup(agency_settings.open_weight_model,
-                               where=f"{settings}: open_weight_model")
-        agency_settings = agency_settings.model_copy(update={"open_weight_model": price.model})
-        extra.append(price.model)
+        agency_settings = agency_settings.model_copy(
+            update={"open_weight_model": open_weight.model})
+        extra.append(open_weight.model)
     roster_path = roster or starter_roster()
     rows = read_roster_rows(roster_path, catalog)
     clients = [client for _row, client in rows]
     # A row so large its month overflows a float would make a workbook that cannot compute.
     prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
-    open_weight = None
-    if extra:
-        found = catalog.lookup(extra[0])
-        cache = found.cache_read_usd_per_mtok
-        open_weight = TokenPrices(found.model, found.input_usd_per_mtok,
-                                  found.output_usd_per_mtok,
-                                  found.input_usd_per_mtok if cache is None else cache)
     check_computes(roster_path, rows,
                    price_roster(clients, prices, preset_use_cases(), str(roster_path),
                                 [row for row, _client in rows]),

@@ -27,15 +27,12 @@ def build(wb: Workbook, ws: Worksheet, prices: Sequence[ModelPrice], as_of: date
     row = layout.HEADER_ROW
     for price in prices:
         row += 1
-        cache = price.cache_read_usd_per_mtok
         put(ws, f"A{row}", price.model, "xm_input_text")
         put(ws, f"B{row}", price.provider, "xm_input_text")
         put(ws, f"C{row}", price.name or "", "xm_input_text")
         put(ws, f"D{row}", price.input_usd_per_mtok, "xm_input_price")
         put(ws, f"E{row}", price.output_usd_per_mtok, "xm_input_price")
-        # No listed cache price means no discount: cached input costs the input price.
-        put(ws, f"F{row}", price.input_usd_per_mtok if cache is None else cache,
-            "xm_input_price")
+        put(ws, f"F{row}", price.cache_read_or_input_usd_per_mtok, "xm_input_price")
         put(ws, f"G{row}", (price.as_of or as_of).isoformat(), "xm_input_text")
         put(ws, f"H{row}", price.source, "xm_input_text")
     last = row + extra_rows

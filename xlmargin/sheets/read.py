@@ -29,7 +29,7 @@ from xlmargin.models import (
     Multipliers,
     Strict,
 )
-from xlmargin.portfolio import Portfolio, PricedClient, TokenPrices, compute
+from xlmargin.portfolio import OpenWeightPrices, Portfolio, PricedClient, compute
 from xlmargin.sheets import layout
 
 Prices = dict[str, tuple[float, float, float]]
@@ -60,7 +60,7 @@ class WorkbookInputs:
 
     clients: list[PricedClient]
     settings: AgencySettings
-    open_weight: TokenPrices | None
+    open_weight: OpenWeightPrices | None
     book: Sheets
     """The small sheets' cells and the defined names (``extra_sheets`` included)."""
     sheetnames: list[str]
@@ -111,10 +111,6 @@ def read_report(path: str | Path) -> Portfolio:
                    open_weight=found.open_weight)
 
 
-def _number(address: str, value: Any, **bounds: Any) -> float:
-    return calc.number(address, value, **bounds)
-
-
 def _settings(book: Sheets) -> AgencySettings:
     def read(names: dict[str, str], record: type[Strict], since_issue_5: bool = False) -> Any:
         values: dict[str, Any] = {}
@@ -123,7 +119,7 @@ def _settings(book: Sheets) -> AgencySettings:
                 continue  # a workbook from before capacity and hidden costs: their defaults
             for address, value in book.cells(name)[:1]:
                 try:
-                    values[field_name] = _number(address, value)
+                    values[field_name] = calc.number(address, value)
                 except InputError as error:
                     book.warnings.append(f"{error}; using the default")
         try:
@@ -139,7 +135,7 @@ def _settings(book: Sheets) -> AgencySettings:
     target = AgencySettings().target_margin
     for address, value in book.cells(layout.TARGET_MARGIN)[:1]:
         try:
-            target = _number(address, value, minimum=-1e9, maximum=0.999999)
+            target = calc.number(address, value, minimum=-1e9, maximum=0.999999)
         except InputError as error:
             book.warnings.append(f"{error}; using the default")
     gpus = _gpus(book)
@@ -181,15 +177,15 @@ def _gpus(book: Sheets) -> dict[str, GpuPreset]:
             continue
         try:
             gpus.setdefault(name.strip(), GpuPreset(
-                monthly_usd=_number(m_at, monthly), prefill_tps=_number(p_at, prefill,
-                                                                        above=True),
-                decode_tps=_number(d_at, decode, above=True)))
+                monthly_usd=calc.number(m_at, monthly),
+                prefill_tps=calc.number(p_at, prefill, above=True),
+                decode_tps=calc.number(d_at, decode, above=True)))
         except InputError as error:
             book.warnings.append(f"{error}; GPU {name.strip()!r} left out")
     return gpus
 
 
-def _open_weight(book: Sheets, prices: dict[str, Any]) -> TokenPrices | None:
+def _open_weight(book: Sheets, prices: dict[str, Any]) -> OpenWeightPrices | None:
     """The hosted open-weight model's prices from the Pricing sheet; None when not set."""
     model = _text(book, layout.OPEN_WEIGHT_MODEL)
     if model is None:
@@ -202,7 +198,7 @@ def _open_weight(book: Sheets, prices: dict[str, Any]) -> TokenPrices | None:
     if isinstance(price, str):
         book.warnings.append(f"{where}: the open-weight model's Pricing row is bad ({price})")
         return None
-    return TokenPrices(model, *price)
+    return OpenWeightPrices(model, *price)
 
 
 def _use_cases(book: Sheets) -> dict[str, tuple[float, float] | str]:
@@ -215,8 +211,8 @@ def _use_cases(book: Sheets) -> dict[str, tuple[float, float] | str]:
         if not isinstance(key, str) or not key.strip():
             continue
         try:
-            table.setdefault(key.strip().lower(), (_number(in_at, in_value),
-                                                   _number(out_at, out_value)))
+            table.setdefault(key.strip().lower(), (calc.number(in_at, in_value),
+                                                   calc.number(out_at, out_value)))
         except InputError as error:
             book.warnings.append(str(error))
             table.setdefault(key.strip().lower(), str(error))
@@ -232,7 +228,7 @@ def _prices(book: Sheets) -> dict[str, tuple[float, float, float] | str]:
         if not isinstance(model, str) or not model.strip():
             continue
         try:
-            found = tuple(_number(address, value) for address, value in cells)
+            found = tuple(calc.number(address, value) for address, value in cells)
         except InputError as error:
             book.warnings.append(str(error))
             prices.setdefault(model.strip().lower(), str(error))
@@ -282,7 +278,7 @@ def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
         numbers: dict[str, float] = {}
         for key, bounds in (("interactions_per_day", {}), ("monthly_revenue", {"above": True})):
             try:
-                numbers[key] = _number(at(key), get(key), **bounds)
+                numbers[key] = calc.number(at(key), get(key), **bounds)
             except InputError as error:
                 problems.append(str(error))
         for key, index in (("input_tokens", 0), ("output_tokens", 1)):
@@ -302,7 +298,7 @@ def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
                                 "type a number")
             else:
                 try:
-                    numbers[key] = _number(at(key), value)
+                    numbers[key] = calc.number(at(key), value)
                 except InputError as error:
                     problems.append(str(error))
         model = get("model")
