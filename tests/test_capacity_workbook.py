@@ -187,7 +187,6 @@ def test_report_text_shows_the_three_options(tmp_path: Path,
 def test_udf_capacity_workbook_equals_report(tmp_path: Path) -> None:
     """The .xlsm with a GPU chosen, evaluated by the `formulas` package with the xlmargin
     functions (GPU_SERVERS included) answered through xlwings' Windows call path."""
-    pytest.importorskip("formulas")
     import formulas
     from test_workbook_formulas import UDFS, bridge
     from xlwings_windows import load_udf_module

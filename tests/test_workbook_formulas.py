@@ -11,20 +11,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import formulas
 import numpy as np
 import pytest
+import schedula  # installed with formulas
+from formulas.tokens.operand import XlError
+from xlwings_windows import XL_ERRORS, ExcelRange, call_like_excel, load_udf_module
 
-formulas = pytest.importorskip("formulas")
-import schedula  # noqa: E402  (installed with formulas)
-from formulas.tokens.operand import XlError  # noqa: E402
-from xlwings_windows import XL_ERRORS, ExcelRange, call_like_excel, load_udf_module  # noqa: E402
-
-from xlmargin.roster import starter_settings  # noqa: E402
-from xlmargin.sheets import UDF  # noqa: E402
-from xlmargin.sheets import layout as lay  # noqa: E402
-from xlmargin.sheets.crossover import SCENARIO_ROW, TABLE_FIRST, scenario_columns  # noqa: E402
-from xlmargin.sheets.files import build_from_files, save_atomic  # noqa: E402
-from xlmargin.sheets.read import read_report  # noqa: E402
+from xlmargin.roster import starter_settings
+from xlmargin.sheets import UDF
+from xlmargin.sheets import layout as lay
+from xlmargin.sheets.crossover import SCENARIO_ROW, TABLE_FIRST, scenario_columns
+from xlmargin.sheets.files import build_from_files, save_atomic
+from xlmargin.sheets.read import read_report
 
 UDFS = ("API_COST", "FT_COST", "CROSSOVER", "MARGIN")
 AS_OF = date(2026, 11, 1)
