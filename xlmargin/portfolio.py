@@ -12,7 +12,7 @@ hold the two against each other.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -151,14 +151,6 @@ class Skipped:
     month' or 'self-hosted margin'."""
 
 
-def _check(what: str, compute_it: Callable[[], float]) -> float:
-    """``compute_it()``, an overflow named after ``what`` ('API cost: too large to compute')."""
-    try:
-        return compute_it()
-    except InputError as error:
-        raise InputError(what, error.problem) from error
-
-
 def _self_hosted(costs: Sequence[calc.ApiCost], settings: AgencySettings
                  ) -> tuple[float, Infra, int | None, Fraction]:
     """ft_cogs for these clients, the infra it used (the GPU's price with capacity on), the
@@ -207,23 +199,25 @@ def compute(clients: Sequence[PricedClient], settings: AgencySettings,
 
     kept: list[tuple[PricedClient, calc.ApiCost, float | None, float]] = []
     for c in clients:
+        stage = "API cost"  # what failed, for the warning ('API cost: too large to compute')
         try:
-            cost = _check("API cost", lambda c=c: calc.api_cost_breakdown(
+            cost = calc.api_cost_breakdown(
                 c.input_tokens, c.output_tokens, c.interactions_per_day, c.input_usd_per_mtok,
                 c.output_usd_per_mtok, cache_read_usd_per_mtok=c.cache_read_usd_per_mtok,
-                **multipliers))
-            open_cost = None if open_weight is None else _check(
-                "open-weight cost", lambda c=c: calc.api_cost(
+                **multipliers)
+            stage = "tokens per month"
+            calc.finite(cost.input_tokens_per_month + cost.output_tokens_per_month)
+            open_cost = None
+            if open_weight is not None:
+                stage = "open-weight cost"
+                open_cost = calc.api_cost(
                     c.input_tokens, c.output_tokens, c.interactions_per_day,
                     open_weight.input_usd_per_mtok, open_weight.output_usd_per_mtok,
-                    cache_read_usd_per_mtok=open_weight.cache_read_usd_per_mtok,
-                    **multipliers))
-            api_margin = _check("API margin", lambda c=c, cost=cost: calc.margin(
-                c.monthly_revenue, cost.monthly_usd))
-            _check("tokens per month", lambda cost=cost: calc.finite(
-                cost.input_tokens_per_month + cost.output_tokens_per_month))
+                    cache_read_usd_per_mtok=open_weight.cache_read_usd_per_mtok, **multipliers)
+            stage = "API margin"
+            api_margin = calc.margin(c.monthly_revenue, cost.monthly_usd)
         except InputError as error:
-            skip(c, error)
+            skip(c, InputError(stage, error.problem))
             continue
         kept.append((c, cost, open_cost, api_margin))
 
@@ -240,10 +234,9 @@ def compute(clients: Sequence[PricedClient], settings: AgencySettings,
             if not math.isfinite(share_usd):  # ft_cogs * volume overflowed; the share did not
                 share_usd = ft_cogs * (volume / total_volume)
             try:
-                ft_margin = _check("self-hosted margin",
-                                   lambda c=c, s=share_usd: calc.margin(c.monthly_revenue, s))
+                ft_margin = calc.margin(c.monthly_revenue, share_usd)
             except InputError as error:
-                failed.append((c, error))
+                failed.append((c, InputError("self-hosted margin", error.problem)))
                 continue
             results.append(ClientResult(
                 client=c.client, model=c.model, tokens_per_month=volume,

@@ -205,9 +205,10 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
     """The low, expected and high cases and the drivers of ``clients`` (``retrieval[i]``: does
     client i pay for embeddings)."""
     check_ranges(ranges)
-    # As `report` does: a client whose numbers do not compute (an oversized cell) is left out
-    # with a warning, so that it neither stops the analysis nor turns the sums into inf.
-    skipped = compute(clients, settings).skipped
+    # The expected case is `report` itself. As there, a client whose numbers do not compute
+    # (an oversized cell) is left out with a warning, here from every case and driver too.
+    at_expected = compute(clients, settings)
+    skipped = at_expected.skipped
     if skipped:
         gone = {id(s.client) for s in skipped}
         kept = [(c, r) for c, r in zip(clients, retrieval, strict=True) if id(c) not in gone]
@@ -221,6 +222,9 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
     expected = {name: float(getattr(m, name)) for name in ASSUMPTIONS}
 
     def case(name: str, values: dict[str, float]) -> Case:
+        if values == expected:
+            return Case(name, values, at_expected.api_cogs,
+                        at_expected.api_cogs / len(clients), at_expected.crossover)
         # Through the engine, so that each case is what `report` would print with these
         # assumptions, crossover included (whatever the self-hosted side counts). Retrieval
         # clients' own embeddings rate enters as a price factor: cost is linear in the prices.
