@@ -43,3 +43,42 @@ def test_mixed_currency_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import-usage", str(FIXTURES / "costs_page.spec_example.json"),
                  str(FIXTURES / "costs_eur.json"), "--json"]) == 2
     assert "mixed currencies" in capsys.readouterr().err
+
+
+def test_no_usage_says_so_and_exits_0(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("date,client,model,input_tokens,output_tokens\n")  # valid, no rows
+    assert main(["import-usage", str(empty)]) == 0
+    out = capsys.readouterr().out
+    assert out == f"No usage found in {empty} [plain]\n"
+    assert main(["import-usage", str(empty), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == {"period": {"start": None, "end": None}, "months": None, "clients": [],
+                    "unattributed": None, "unpriced": [],
+                    "warnings": ["no usage in the files"]}
+
+
+def test_every_row_malformed_lists_them_and_exits_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,client,model,input_tokens,output_tokens\n"
+                   "2026-09-01,Acme,gpt-4o,99999999999999999999999999,1\n")
+    assert main(["import-usage", str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "None" not in captured.out
+    assert captured.out.startswith(f"No usage found in {bad} [plain]\n")
+    assert "warning: bad.csv:2: input_tokens: count" in captured.out
+    assert captured.err.count("\n") == 1 and "1 malformed row(s)" in captured.err
+    assert main(["import-usage", str(bad), "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert data["period"] == {"start": None, "end": None} and data["months"] is None
+
+
+def test_help_says_which_month_each_side_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["import-usage", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    # actual months of 365.25 / 12 days against the forecast's 30: about 1.5% apart
+    assert f"{365.25 / 12:g} days" in text and "30 by default" in text
+    assert f"+{(365.25 / 12 / 30 - 1) * 100:.1f}%" in text

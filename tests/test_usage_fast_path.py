@@ -447,3 +447,56 @@ def test_leaving_early_stops_the_reading_thread(tmp_path: Path,
         assert not _reader_threads()
     assert litellm_arrow.summed(FIXTURES / "litellm_spend_logs.csv", "api_key") is None
     assert not _reader_threads()
+
+
+def test_zero_spend_beside_tokens_is_priced_alike_on_both_paths(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # LiteLLM logs spend 0 for a model it cannot price: both paths hand such rows to the one
+    # rule in aggregate (priced at the day's catalog price, or listed unpriced, and a warning)
+    path = tmp_path / "zero.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["request_id", "api_key", "spend", "prompt_tokens", "completion_tokens",
+                         "startTime", "model", "metadata"])
+        writer.writerow(["r1", "k", "0.0", "1000", "2000", "2026-09-01", "my-custom-finetune",
+                         "{}"])
+        writer.writerow(["r2", "k", "0.0", "1000", "2000", "2026-09-01", "gpt-4o", "{}"])
+        writer.writerow(["r3", "k", "0", "3000", "0", "2026-09-02", "gpt-4o", "{}"])
+        writer.writerow(["r4", "k", "0.0", "0", "0", "2026-09-02", "gpt-4o", "{}"])  # failed
+        writer.writerow(["r5", "k", "0.25", "10", "10", "2026-09-02", "gpt-4o", "{}"])
+        writer.writerow(["r6", "k", "", "10", "0", "2026-09-02", "gpt-4o", "{}"])  # no spend
+    records = litellm_arrow.summed(path, "api_key")
+    assert records is not None  # the fast path reads it
+    fast, rows = both([path], monkeypatch)
+    assert_same(fast, rows)
+    key = fast.as_json()["clients"][0]
+    # gpt-4o at 2.50 in / 10 out per million: r2, r3, r6 priced; r5's 0.25 as logged
+    priced = (1000 * 2.5 + 2000 * 10) + 3000 * 2.5 + 10 * 2.5
+    assert key["cost_usd"] == pytest.approx(priced / 1e6 + 0.25, abs=1e-12)
+    assert fast.as_json()["unpriced"] == [{"model": "my-custom-finetune", "input_tokens": 1000,
+                                           "output_tokens": 2000}]
+    zero = [w for w in fast.warnings if "spend 0" in w]
+    assert len(zero) == 1 and zero[0].startswith("3 LiteLLM row(s)")  # r4: no tokens
+    assert "gpt-4o: 2" in zero[0] and "my-custom-finetune: 1" in zero[0]
+
+
+def test_huge_counts_and_amounts_are_malformed_rows(tmp_path: Path) -> None:
+    # Each goes to the row reader, which reports the row instead of crashing on it.
+    path = tmp_path / "huge.csv"
+    row = ["req-x", "acompletion", "k", "0.5", "10", "5", "5", "2026-08-02", "2026-08-02",
+           "gpt-4o-mini", "u", "{}", "[]", "", "", "success", "[]"]
+    cached = '{"usage_object": {"cached_tokens": ' + "9" * 5000 + "}}"  # past int()'s limit
+    bad = [[*row[:5], "99999999999999999999", *row[6:]],  # prompt tokens
+           [*row[:3], "Infinity", *row[4:]],  # summed, then rounded: InvalidOperation
+           [*row[:3], "1E+1000000", *row[4:]],  # summed: Overflow
+           [*row[:11], cached, *row[12:]]]
+    write_spend_log(path, 100, extra=bad)
+    with open(path, newline="", encoding="utf-8") as handle:
+        last = sum(1 for _ in handle)  # the bad rows are the last 4 lines
+    assert litellm_arrow.summed(path, "api_key") is None
+    actuals = import_usage([path])
+    assert actuals.malformed == 4
+    for line, name in zip(range(last - 3, last + 1),
+                          ("prompt_tokens", "spend", "spend", "metadata.cached_tokens"),
+                          strict=True):
+        assert any(w.startswith(f"huge.csv:{line}: {name}") for w in actuals.warnings), line

@@ -206,12 +206,14 @@ def test_plain_csv_priced_billed_unpriced_and_bad_rows() -> None:
     assert initech["input_tokens"] == 300_000 and initech["cost_usd"] == 0
     assert data["unpriced"] == [{"model": "my-private-finetune", "input_tokens": 300_000,
                                  "output_tokens": 50_000}]
-    assert "2 malformed row(s) left out" in data["warnings"]
+    assert "1 malformed row(s) left out" in data["warnings"]
     assert any(w.startswith("plain_usage.csv:6: input_tokens") for w in data["warnings"])
-    assert any(w.startswith("plain_usage.csv:7: client") for w in data["warnings"])
-    # the good rows run from 2026-09-01 to 2026-09-20: 20 days
-    assert data["months"] == pytest.approx(20 / MONTH_DAYS, abs=1e-4)
-    assert acme["monthly_cost_usd"] == pytest.approx(acme_cost / (20 / MONTH_DAYS), abs=1e-6)
+    # line 7 has no client: unattributed, not dropped
+    assert data["unattributed"]["input_tokens"] == 10
+    assert data["unattributed"]["cost_usd"] == pytest.approx((10 * 0.15 + 10 * 0.6) / 1e6)
+    # the good rows run from 2026-09-01 to 2026-09-30: 30 days
+    assert data["months"] == pytest.approx(30 / MONTH_DAYS, abs=1e-4)
+    assert acme["monthly_cost_usd"] == pytest.approx(acme_cost / (30 / MONTH_DAYS), abs=1e-6)
 
 
 def test_mixed_currencies_are_refused() -> None:
@@ -224,3 +226,102 @@ def test_client_map_with_a_conflict_is_refused(tmp_path: Path) -> None:
     bad.write_text("key_a,Acme\nkey_a,Globex\n")
     with pytest.raises(InputError, match=r"map\.csv:2"):
         import_usage([FIXTURES / "plain_usage.csv"], clients_file=bad)
+
+
+def _litellm_row(request: str, model: str, spend: object, prompt: int, completion: int,
+                 day: str = "2026-09-01") -> dict[str, object]:
+    return {"request_id": request, "api_key": "key-a", "spend": spend,
+            "startTime": f"{day}T10:00:00Z", "model": model, "prompt_tokens": prompt,
+            "completion_tokens": completion, "metadata": {}}
+
+
+def test_litellm_zero_spend_is_priced_or_listed_unpriced_never_zero(tmp_path: Path) -> None:
+    # LiteLLM logs spend 0 for a model it cannot price: issue 4 forbids pricing at zero.
+    path = tmp_path / "ll.json"
+    path.write_text(json.dumps([
+        _litellm_row("r1", "my-custom-finetune", 0.0, 1000, 2000),
+        _litellm_row("r2", "gpt-4o", 0.0, 1000, 2000),
+        _litellm_row("r3", "gpt-4o", 0.25, 10, 10),  # a real amount: used as logged
+        _litellm_row("r4", "gpt-4o", 0, 0, 0),  # a failed request: no tokens, nothing to price
+    ]))
+    data = import_usage([path]).as_json()
+    key = client(data, "key-a")
+    assert key["requests"] == 4
+    assert key["input_tokens"] == 1000 + 1000 + 10
+    assert key["output_tokens"] == 2000 + 2000 + 10
+    # gpt-4o at 2.50 in / 10 out per million, plus the logged 0.25
+    assert key["cost_usd"] == pytest.approx((1000 * 2.5 + 2000 * 10) / 1e6 + 0.25, abs=1e-12)
+    assert data["unpriced"] == [{"model": "my-custom-finetune", "input_tokens": 1000,
+                                 "output_tokens": 2000}]
+    zero = [w for w in data["warnings"] if "spend 0" in w]
+    assert len(zero) == 1
+    assert zero[0].startswith("2 LiteLLM row(s)")  # r4 has no tokens: not counted
+    assert "gpt-4o: 1" in zero[0] and "my-custom-finetune: 1" in zero[0]
+
+
+def test_zero_amounts_elsewhere_stay_billed_zero(tmp_path: Path) -> None:
+    # A plain CSV's cost_usd of 0 is the user's own figure: kept, no LiteLLM warning.
+    path = tmp_path / "plain.csv"
+    path.write_text("date,client,model,input_tokens,output_tokens,cost_usd\n"
+                    "2026-09-01,Acme,gpt-4o,1000,2000,0\n")
+    data = import_usage([path]).as_json()
+    assert client(data, "Acme")["cost_usd"] == 0
+    assert data["unpriced"] == [] and not any("spend 0" in w for w in data["warnings"])
+
+
+def test_plain_csv_blank_client_is_unattributed_blank_model_unpriced(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("date,client,model,input_tokens,output_tokens,cached_input_tokens\n"
+                    "2026-09-01,,gpt-4o-mini,1000,500,200\n"
+                    "2026-09-02,Acme,,2000,300,\n"
+                    "2026-09-03,,,40,4,\n"
+                    "2026-09-03,Acme,gpt-4o-mini,100,10,\n")
+    actuals = import_usage([path])
+    data = actuals.as_json()
+    assert actuals.malformed == 0
+    rest = data["unattributed"]
+    assert (rest["requests"], rest["input_tokens"], rest["cached_input_tokens"],
+            rest["output_tokens"]) == (0, 1000 + 40, 200, 500 + 4)
+    # gpt-4o-mini: 0.15 in, 0.075 cached, 0.60 out; the blank-model row has no price
+    assert rest["cost_usd"] == pytest.approx((800 * 0.15 + 200 * 0.075 + 500 * 0.6) / 1e6,
+                                             abs=1e-12)
+    acme = client(data, "Acme")
+    assert (acme["input_tokens"], acme["output_tokens"]) == (2000 + 100, 300 + 10)
+    assert acme["cost_usd"] == pytest.approx((100 * 0.15 + 10 * 0.6) / 1e6, abs=1e-12)
+    assert data["unpriced"] == [{"model": NO_MODEL, "input_tokens": 2000 + 40,
+                                 "output_tokens": 300 + 4}]
+    assert "2 of 4 record(s) unattributed: no mapped identifier" in data["warnings"]
+
+
+def test_a_huge_count_is_a_malformed_row_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("date,client,model,input_tokens,output_tokens\n"
+                    "2026-09-01,Acme,gpt-4o-mini,99999999999999999999999999,1\n"
+                    "2026-09-02,Acme,gpt-4o-mini,1e999999999,1\n"  # no 400 MB int either
+                    f"2026-09-03,Acme,gpt-4o-mini,{10**15},0\n"  # the bound itself is read
+                    f"2026-09-04,Acme,gpt-4o-mini,{10**15 + 1},0\n")
+    actuals = import_usage([path])
+    data = actuals.as_json()
+    assert actuals.malformed == 3
+    for line in (2, 3, 5):
+        assert any(w.startswith(f"huge.csv:{line}: input_tokens: count") for w in
+                   data["warnings"])
+    acme = client(data, "Acme")
+    assert acme["input_tokens"] == 10**15
+    assert acme["cost_usd"] == pytest.approx(10**15 * 0.15 / 1e6)
+
+
+def test_huge_amounts_are_malformed_and_big_sums_print(tmp_path: Path) -> None:
+    path = tmp_path / "billed.csv"
+    amount = 999_999_999_999_999  # the largest whole amount under the 10**15 bound
+    rows = [f"2026-09-01,Acme,gpt-4o-mini,0,0,{amount}" for _ in range(2000)]
+    rows += ["2026-09-02,Acme,gpt-4o-mini,0,0,1E+1000000",  # overflowed Decimal when summed
+             "2026-09-02,Acme,gpt-4o-mini,0,0,1000000000000000"]
+    path.write_text("date,client,model,input_tokens,output_tokens,cost_usd\n"
+                    + "\n".join(rows) + "\n")
+    actuals = import_usage([path])
+    data = actuals.as_json()  # a sum past 10**18: more digits than Decimal's default 28
+    assert actuals.malformed == 2
+    assert any(w.startswith("billed.csv:2002: cost_usd") for w in data["warnings"])
+    assert any(w.startswith("billed.csv:2003: cost_usd") for w in data["warnings"])
+    assert client(data, "Acme")["cost_usd"] == pytest.approx(2000 * amount)

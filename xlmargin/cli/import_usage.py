@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from xlmargin.cli import FORMATTER, example
+from xlmargin.cli import EXIT_BAD_INPUT, FORMATTER, example
 
 FORMAT_NAMES = ("openai-usage", "openai-costs", "openai-usage-csv", "openai-costs-csv",
                 "anthropic-usage", "anthropic-cost", "anthropic-usage-csv", "anthropic-cost-csv",
@@ -20,7 +20,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         description="Read provider usage and cost exports (OpenAI, Anthropic, LiteLLM, or a "
                     "plain CSV), attribute tokens and dollars to clients, and print each "
                     "client's actual cost and monthly average. Billed amounts are used as "
-                    "billed; token usage is priced at the catalog price of its day.",
+                    "billed; token usage is priced at the catalog price of its day.\n\n"
+                    "Months: monthly averages are per average calendar month (30.4375 days = "
+                    "365.25 / 12),\nwhile the forecast's month is the workbook's days per "
+                    "month (30 by default):\na client exactly on forecast day by day shows "
+                    "about +1.5% (30.4375 / 30) against it.",
         epilog=example("xlmargin import-usage costs.json usage.csv --clients map.csv "
                        "--by api_key --workbook agency.xlsx"),
         formatter_class=FORMATTER)
@@ -45,7 +49,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from xlmargin.render import dump_json, table, tokens
-    from xlmargin.usage.aggregate import import_usage
+    from xlmargin.usage.aggregate import NO_USAGE, import_usage
     from xlmargin.usage.clients import UNATTRIBUTED
 
     workbook = None
@@ -58,13 +62,24 @@ def run(args: argparse.Namespace) -> int:
     data = actuals.as_json()
     if workbook is not None:
         _write_workbook(workbook, data, args.files, sys.stderr if args.json else sys.stdout)
+    # Nothing read: exit 0 when the files hold no rows, 2 when every row was malformed.
+    code = EXIT_BAD_INPUT if actuals.start is None and actuals.malformed else 0
+    if code:
+        print(f"xlmargin import-usage: error: no usable row: {actuals.malformed} malformed "
+              "row(s), listed in the warnings", file=sys.stderr)
     if args.json:
         print(dump_json(data))
-        return 0
+        return code
+    files = ", ".join(f"{path} [{name}]" for path, name in actuals.formats.items())
+    if actuals.start is None:
+        print(f"No usage found in {files}")
+        for warning in data["warnings"]:  # type: ignore[attr-defined]
+            if warning != NO_USAGE:
+                print(f"warning: {warning}")
+        return code
     period = data["period"]
     print(f"Period {period['start']} to {period['end']} ({data['months']} months), "  # type: ignore[index]
-          f"{len(actuals.formats)} file(s): "
-          + ", ".join(f"{path} [{name}]" for path, name in actuals.formats.items()))
+          f"{len(actuals.formats)} file(s): {files}")
     entries = list(data["clients"])  # type: ignore[call-overload]
     if data["unattributed"]:
         entries.append(data["unattributed"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 from xlmargin.errors import InputError
@@ -19,7 +19,11 @@ DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
 SECONDS_PER_MONTH = DAYS_PER_MONTH * 86400
 NO_MODEL = "(no model: export not grouped by model)"
 LISTED_PROBLEMS = 20
+NO_USAGE = "no usage in the files"
 BILLED_SOURCES = {"openai-costs", "openai-costs-csv", "anthropic-cost", "anthropic-cost-csv"}
+ZERO_IS_UNPRICED = {litellm.JSON, litellm.CSV}
+"""Sources whose amount is a gateway's own estimate, logged as 0 when the gateway has no price
+for the model: a 0 beside tokens is no cost known, so the tokens are priced as usage is."""
 
 
 @dataclass(slots=True)
@@ -99,7 +103,11 @@ class Actuals:
 
 
 def _usd(value: Decimal) -> float:
-    return float(round(value, 10))
+    # Rounded to 10 places with as many digits as that takes: a sum past 10**18 needs more than
+    # the default context's 28 (round() would raise InvalidOperation).
+    with localcontext() as context:
+        context.prec = max(context.prec, value.adjusted() + 12)
+        return float(round(value, 10))
 
 
 def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
@@ -135,6 +143,8 @@ class _State:
     tokens_priced: bool = False
     unattributed_records: int = 0
     records: int = 0
+    zero_spend: dict[str, int] = field(default_factory=dict)
+    """{model: rows} of ZERO_IS_UNPRICED records whose 0 amount was set aside."""
 
 
 def _consume(items: Iterable[UsageRecord | Malformed | Skipped], path: Path,
@@ -168,7 +178,8 @@ def _consume(items: Iterable[UsageRecord | Malformed | Skipped], path: Path,
         totals.input_tokens += record.input_tokens
         totals.cached_input_tokens += record.cached_input_tokens
         totals.output_tokens += record.output_tokens
-        if record.cost_usd is not None:
+        cost = record.cost_usd
+        if cost is not None:
             currency = record.currency or "USD"
             if state.currency is None:
                 state.currency = (currency, record.where)
@@ -176,10 +187,16 @@ def _consume(items: Iterable[UsageRecord | Malformed | Skipped], path: Path,
                 raise InputError(record.where, f"amount in {currency}, but "
                                  f"{state.currency[1]} is in {state.currency[0]}: mixed "
                                  "currencies are refused, not summed; convert to one currency")
-            totals.cost_usd += record.cost_usd
-            if record.source in BILLED_SOURCES:
-                state.billed = True
-            continue
+            if not cost and record.source in ZERO_IS_UNPRICED \
+                    and (record.input_tokens or record.output_tokens):
+                # LiteLLM's 0 for a model it cannot price: no bill of $0, priced below
+                name = record.model or NO_MODEL
+                state.zero_spend[name] = state.zero_spend.get(name, 0) + record.rows
+            else:
+                totals.cost_usd += cost
+                if record.source in BILLED_SOURCES:
+                    state.billed = True
+                continue
         if not (record.input_tokens or record.output_tokens):
             continue
         model = record.model
@@ -213,6 +230,14 @@ def _finish(result: Actuals, state: _State) -> None:
     for model, usage in sorted(result.unpriced.items()):
         warnings.append(f"{model}: no catalog price; {usage.input_tokens} input and "
                         f"{usage.output_tokens} output tokens are counted but not in any cost")
+    if state.zero_spend:
+        rows = sum(state.zero_spend.values())
+        warnings.append(
+            f"{rows} LiteLLM row(s) have tokens but spend 0 ("
+            + ", ".join(f"{model}: {n}" for model, n in sorted(state.zero_spend.items()))
+            + "): LiteLLM logs 0 for a model it cannot price, so their tokens are priced at "
+            "the catalog price of their day, or listed as unpriced; a request LiteLLM answered "
+            "from its own response cache also logs 0, and is priced here as if it was sent")
     for model in sorted(state.assumed_batch):
         warnings.append(f"{model}: batch usage before the catalog's batch price date; the "
                         "earliest known batch price was used")
@@ -223,4 +248,4 @@ def _finish(result: Actuals, state: _State) -> None:
         warnings.append("billed cost exports and token usage were both given: if they cover "
                         "the same usage, the costs are counted twice")
     if result.start is None:
-        warnings.append("no usage in the files")
+        warnings.append(NO_USAGE)

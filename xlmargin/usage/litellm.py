@@ -16,9 +16,11 @@ from typing import Any
 
 from xlmargin.usage.csvfile import rows
 from xlmargin.usage.record import (
+    SHORT_COUNT_DIGITS,
     Malformed,
     RowError,
     UsageRecord,
+    checked_amount,
     count,
     day,
     day_span,
@@ -56,8 +58,11 @@ def _found(pattern: re.Pattern[str], text: str) -> str | None:
 def _found_int(patterns: tuple[re.Pattern[str], ...], text: str) -> int:
     for pattern in patterns:
         match = pattern.search(text)
-        if match is not None and int(match.group(1)):
-            return int(match.group(1))
+        if match is not None:
+            key = pattern.pattern.split('"')[1]  # the pattern's quoted key name
+            found = count(match.group(1), f"metadata.{key}")
+            if found:
+                return found
     return 0
 
 
@@ -179,14 +184,17 @@ def read_csv(path: Path) -> Iterator[UsageRecord | Malformed]:
             cached = _found_int(_CACHED, meta) if "cache" in meta else 0
             writes = _found_int((_WRITES,), meta) if "cache_creation" in meta else 0
             text = cell("prompt")
-            prompt = int(text) if text.isdigit() else count(text, "prompt_tokens")
+            prompt = int(text) if text.isdigit() and len(text) <= SHORT_COUNT_DIGITS \
+                else count(text, "prompt_tokens")
             text = cell("completion")
-            completion = int(text) if text.isdigit() else count(text, "completion_tokens")
+            completion = int(text) if text.isdigit() and len(text) <= SHORT_COUNT_DIGITS \
+                else count(text, "completion_tokens")
             if cached + writes > prompt:
                 prompt += cached + writes
             text = cell("spend")
             try:
-                spend: Decimal | None = Decimal(text) if text else None
+                spend: Decimal | None = \
+                    checked_amount(Decimal(text), "spend", text) if text else None
             except InvalidOperation:
                 spend = money(text, "spend")
             raw_tags = cell("tags")

@@ -76,11 +76,14 @@ _TAILS = {
 # same 10 characters.
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # What both Decimal() and Arrow's decimal parser read as the same number; blank is no spend.
-# Bounded (at most 18 digits before the point, 38 after, exponents -99..9) because pyarrow 26
-# neither refuses every value too large for decimal256(76, 38) ('5026E38' wraps around) nor
-# survives every exponent ('.3E-325040' crashes it); bounded so, a value is under 10**27 and a
-# batch's sum far from overflowing. Any other amount sends the file to the row reader.
-_AMOUNT = (r"^([+-]?([0-9]{1,18}(\.[0-9]{0,38})?|\.[0-9]{1,38})([eE](-[0-9]{1,2}|\+?[0-9]))?)?$")
+# Bounded (at most 38 digits after the point, exponents -99..9) because pyarrow 26 neither
+# refuses every value too large for decimal256(76, 38) ('5026E38' wraps around) nor survives
+# every exponent ('.3E-325040' crashes it); and under 10**15 (15 digits before the point, or 6
+# with a positive exponent), the bound past which the row reader calls an amount malformed
+# (record.MAX_AMOUNT_DIGITS). Bounded so, a batch's sum is far from overflowing. Any other
+# amount sends the file to the row reader.
+_AMOUNT = (r"^([+-]?(([0-9]{1,15}(\.[0-9]{0,38})?|\.[0-9]{1,38})([eE]-[0-9]{1,2})?"
+           r"|([0-9]{1,6}(\.[0-9]{0,38})?|\.[0-9]{1,38})[eE]\+?[0-9]))?$")
 SPEND_TYPE = (76, 38)
 _EXACT = Context(prec=100)  # batch sums add up exactly: under 10**34, 38 decimals
 # pyarrow reads some 40 blocks ahead: 256 KB blocks keep that near 10 MB. Summed 8 at a time
@@ -100,6 +103,10 @@ _IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "tag": (("request_tags",), ()),
 }
 _ALWAYS = ("starttime", "model", "prompt_tokens", "completion_tokens", "spend", "metadata")
+
+
+# A row's spend, as grouped: blank; an amount (summed by identifiers alone); 0 beside tokens.
+NO_SPEND, SPENT, ZERO_SPEND = 0, 1, 2
 
 
 class _RowReaderNeededError(Exception):
@@ -134,8 +141,8 @@ class _Sums:
 
 @dataclass
 class _Totals:
-    """{(identifiers, model or None, day or None): sums}; rows with spend are keyed without
-    model and day (only token usage is priced by the day's price)."""
+    """{(identifiers, model or None, day or None, kind): sums}; rows with spend (SPENT) are
+    keyed without model and day (only token usage is priced by the day's price)."""
 
     sums: dict[tuple[Any, ...], _Sums] = field(default_factory=dict)
     rows_before_first_spend: int | None = None
@@ -431,8 +438,15 @@ def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[st
     reported_apart = pc.greater(pc.add(cached, writes), prompt)
     prompt = pc.if_else(reported_apart, pc.add(prompt, pc.add(cached, writes)), prompt)
 
+    # Spend 0 beside tokens is LiteLLM's "no price" (aggregate.ZERO_IS_UNPRICED): such rows
+    # are summed apart, by model and day, so that rule sees each sum as it sees the rows.
+    kind = pc.cast(has_spend, pa.int8())  # NO_SPEND or SPENT
+    zero = pc.equal(spend, pa.scalar(0, spend.type))
+    if pc.any(zero).as_py():
+        with_tokens = pc.and_(zero, pc.greater(pc.add(prompt, completion), 0))
+        kind = pc.if_else(pc.fill_null(with_tokens, False), ZERO_SPEND, kind)
     table: dict[str, pa.Array] = {
-        "day": pc.utf8_slice_codeunits(start, 0, 10), "has_spend": has_spend,
+        "day": pc.utf8_slice_codeunits(start, 0, 10), "kind": kind,
         "model": _column(batch, columns, "model"),
         "prompt": prompt, "cached": cached, "writes": writes, "completion": completion,
         "spend": spend}
@@ -441,25 +455,25 @@ def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[st
     for name in meta_ids:
         table[name] = meta.per_row(meta.first(name, _STRING))
     ids = [*csv_ids, *meta_ids]
-    groups = pa.table(table).group_by(["day", "has_spend", "model", *ids]).aggregate(
+    groups = pa.table(table).group_by(["day", "kind", "model", *ids]).aggregate(
         [("prompt", "count"), ("prompt", "sum"), ("cached", "sum"), ("writes", "sum"),
          ("completion", "sum"), ("spend", "sum")]).to_pydict()
     raw_ids = [groups[name] for name in ids]
-    for i, (day_text, spent, model) in enumerate(zip(groups["day"], groups["has_spend"],
-                                                     groups["model"], strict=True)):
+    for i, (day_text, kind_of, model) in enumerate(zip(groups["day"], groups["kind"],
+                                                       groups["model"], strict=True)):
         raw = tuple(values[i] for values in raw_ids)
         identifiers = cleaned.get(raw)
         if identifiers is None:
             identifiers = cleaned[raw] = _identifiers(by, dict(zip(ids, raw, strict=True)))
         when = _day_of(day_text)
-        group = (identifiers, None, None) if spent else (identifiers, model.strip() or None,
-                                                          when)
+        group = (identifiers, None, None, SPENT) if kind_of == SPENT \
+            else (identifiers, model.strip() or None, when, kind_of)
         sums = totals.sums.get(group)
         if sums is None:
             sums = totals.sums[group] = _Sums()
         sums.add(groups["prompt_count"][i], groups["prompt_sum"][i], groups["cached_sum"][i],
                  groups["writes_sum"][i], groups["completion_sum"][i],
-                 groups["spend_sum"][i] if spent else None, when)
+                 None if kind_of == NO_SPEND else groups["spend_sum"][i], when)
 
 
 def _day_of(text: str) -> date:
@@ -506,7 +520,7 @@ def _records(path: Path, by: str, totals: _Totals) -> Iterator[UsageRecord]:
     if totals.rows_before_first_spend is not None:
         where = f"{path.name}:{_line_of(path, totals.rows_before_first_spend)}"
     ordered = sorted(totals.sums.items(), key=lambda item: item[1].spend is None)
-    for (identifiers, model, _day), sums in ordered:
+    for (identifiers, model, _day, _kind), sums in ordered:
         assert sums.first is not None and sums.last is not None
         start, end = day_span(sums.first)[0], day_span(sums.last)[1]
         named: dict[str, Any]

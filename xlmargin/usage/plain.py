@@ -1,6 +1,7 @@
 """The plain CSV anyone can write: ``date, client`` (or ``key``), ``model, input_tokens,
 output_tokens``, optional ``cached_input_tokens``, ``requests`` and ``cost_usd``.
-``input_tokens`` includes the cached ones, as in OpenAI's exports."""
+``input_tokens`` includes the cached ones, as in OpenAI's exports. A row without a client (or
+key) is unattributed usage, one without a model unpriced usage: counted either way."""
 
 from __future__ import annotations
 
@@ -29,17 +30,15 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
         at = f"{path.name}:{line}"
         try:
             start, end = day_span(day(get("date"), "date"))
+            # blank model: counted, and listed as unpriced (aggregate.NO_MODEL)
             model = text_or_none(get("model"))
-            if model is None:
-                raise RowError("model: blank")
             input_tokens = count(get("input_tokens"), "input_tokens")
             cached = count(get("cached_input_tokens"), "cached_input_tokens")
             if cached > input_tokens:
                 raise RowError(f"cached_input_tokens ({cached}) exceed input_tokens "
                                f"({input_tokens})")
+            # blank client and key: unattributed, never dropped (issue 4)
             client, key = text_or_none(get("client")), text_or_none(get("key"))
-            if client is None and key is None:
-                raise RowError("client: blank")
             yield UsageRecord(
                 source=PLAIN, where=at, start=start, end=end, model=model,
                 requests=count(get("requests"), "requests"), input_tokens=input_tokens,

@@ -14,6 +14,14 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 DAY = timedelta(days=1)
+MAX_COUNT = 10**15
+"""The most tokens (or requests) one row may hold: far beyond any real bucket. A larger count
+is a broken export; it is reported as a malformed row (issue 4), not summed."""
+SHORT_COUNT_DIGITS = 15
+"""A count of this many digits or fewer is under MAX_COUNT: readers may int() it unchecked."""
+MAX_AMOUNT_DIGITS = 15
+"""Amounts are under 10**15 in the export's unit: a larger one is no real bill, and one like
+1E+999999 would overflow Decimal's context once summed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +90,7 @@ class RowError(ValueError):
 
 def count(value: object, name: str) -> int:
     """A token or request count: ints, '1,234', and the float text spreadsheets write
-    ('59200.0'); blank is 0."""
+    ('59200.0'); blank is 0. More than MAX_COUNT is refused."""
     if value is None or value == "":
         return 0
     if isinstance(value, bool):
@@ -95,7 +103,7 @@ def count(value: object, name: str) -> int:
         result = int(value)
     elif isinstance(value, str):
         text = value.strip().replace(",", "").replace("_", "")
-        if text.isdigit():
+        if text.isdigit() and len(text) <= SHORT_COUNT_DIGITS:
             return int(text)
         try:
             number = Decimal(text)
@@ -103,12 +111,21 @@ def count(value: object, name: str) -> int:
             raise RowError(f"{name}: expected a count, got {value!r}") from None
         if not number.is_finite() or number != number.to_integral_value():
             raise RowError(f"{name}: expected a whole number, got {value!r}")
+        if number.copy_abs() > MAX_COUNT:  # before int(): "1e999999999" is a 400 MB int
+            raise _too_large(name, value)
         result = int(number)
     else:
         raise RowError(f"{name}: expected a count, got {value!r}")
     if result < 0:
         raise RowError(f"{name}: negative count {value!r}")
+    if result > MAX_COUNT:
+        raise _too_large(name, value)
     return result
+
+
+def _too_large(name: str, value: object) -> RowError:
+    shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "..."
+    return RowError(f"{name}: count {shown!r} is over {MAX_COUNT:,}: not a real count")
 
 
 def money(value: object, name: str) -> Decimal | None:
@@ -122,8 +139,16 @@ def money(value: object, name: str) -> Decimal | None:
                          else str(value))
     except InvalidOperation:
         raise RowError(f"{name}: expected an amount, got {value!r}") from None
+    return checked_amount(amount, name, value)
+
+
+def checked_amount(amount: Decimal, name: str, value: object) -> Decimal:
+    """The amount, if finite and under 10**MAX_AMOUNT_DIGITS; else a RowError."""
     if not amount.is_finite():
         raise RowError(f"{name}: expected an amount, got {value!r}")
+    if amount.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise RowError(f"{name}: amount {value!r} is {MAX_AMOUNT_DIGITS} digits or more "
+                       "before the point: not a real amount")
     return amount
 
 
@@ -144,8 +169,13 @@ def flag(value: object, name: str) -> bool:
 def unix(value: object, name: str) -> datetime:
     """Unix seconds (OpenAI) as an aware UTC datetime; accepts '1759622400.0' text too."""
     try:
-        seconds = int(value) if isinstance(value, int) and not isinstance(value, bool) \
-            else int(Decimal(str(value).strip()))
+        if isinstance(value, int) and not isinstance(value, bool):
+            seconds = value
+        else:
+            number = Decimal(str(value).strip())
+            if number.is_finite() and number.adjusted() > 12:  # no int of a million digits
+                raise ValueError
+            seconds = int(number)
         return datetime.fromtimestamp(seconds, UTC)
     except (InvalidOperation, ValueError, OverflowError, OSError):
         raise RowError(f"{name}: expected unix seconds, got {value!r}") from None
