@@ -38,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # xlwings_windows: xlwings' Windows UDF path on Linux
 
-from xlmargin import functions  # noqa: E402
+from xlmargin.excel import functions  # noqa: E402
 
 SCALAR_ARGS = ("gpt-4o", 350.0, 250.0, 100.0)
 # (350 + 1000) * k * 2.5 / 1e6 + 250 * k * 10 / 1e6 with k = 100 * 30 * 2.5 * 1.05 * 1.15

@@ -16,7 +16,7 @@ from xlwings_windows import MISSING, ExcelRange, call_like_excel
 
 from xlmargin import calc
 from xlmargin.errors import InputError
-from xlmargin.functions import GPU_SERVERS
+from xlmargin.excel.functions import GPU_SERVERS
 from xlmargin.models import (
     DEFAULT_GPUS,
     AgencySettings,

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xlmargin
-from xlmargin import functions as fx
+from xlmargin.excel import functions as fx
+from xlmargin.excel.cells import is_blank
 
 # The article's realistic GPT-4o client: 53.205 (see test_calc for the arithmetic).
 GPT4O_SUPPORT = ((350 + 1000) * 100 * 30 * 2.5 * 1.05 * 1.15 * 2.50
@@ -91,7 +92,7 @@ def test_a_column_answers_what_each_cell_would(rows: list[tuple]) -> None:
     column = fx.API_COST(models, inputs, outputs, per_day, None, None, retry)
     for row, got in zip(rows, column, strict=True):
         one = fx.API_COST(row[0], row[1], row[2], row[3], None, None, row[4])
-        if all(fx.is_blank(v) for v in row[:4]):
+        if all(is_blank(v) for v in row[:4]):
             assert got == [""]
         elif isinstance(one, float):
             assert got[0] == pytest.approx(one)

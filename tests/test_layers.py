@@ -6,8 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-CORE = ("xlmargin.calc", "xlmargin.catalog", "xlmargin.models", "xlmargin.functions",
-        "xlmargin.api_cost_ranges", "xlmargin.presets", "xlmargin.price_file")
+CORE = ("xlmargin.calc", "xlmargin.catalog", "xlmargin.models", "xlmargin.excel.functions",
+        "xlmargin.excel.ranges_numpy", "xlmargin.excel.ranges_pure", "xlmargin.presets",
+        "xlmargin.price_file")
 
 
 def imported_after(code: str) -> set[str]:
@@ -31,5 +32,5 @@ def test_cli_start_imports_nothing_heavy() -> None:
 def test_excel_function_server_import_is_light() -> None:
     # What "Import Functions" and the UDF server load: no openpyxl, no genai-prices until a
     # model is first looked up.
-    loaded = imported_after("import xlmargin.functions")
+    loaded = imported_after("import xlmargin.excel.functions")
     assert not loaded & {"openpyxl", "genai_prices", "pydantic"}

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from xlmargin import functions
 from xlmargin.errors import InputError
+from xlmargin.excel import functions
 from xlmargin.sheets import NATIVE, UDF, check_sheet_name, quickstart_path
 from xlmargin.sheets import layout as lay
 from xlmargin.sheets.files import build_from_files, save_atomic
@@ -151,8 +151,9 @@ def test_guide_examples_are_true(name: str, example: str, what: str, shown: str)
 
 
 def test_core_does_not_import_openpyxl_or_xlwings() -> None:
-    code = ("import sys, xlmargin.calc, xlmargin.catalog, xlmargin.models, xlmargin.functions, "
-            "xlmargin.portfolio, xlmargin.roster, xlmargin.cli.new, xlmargin.cli.report; "
+    code = ("import sys, xlmargin.calc, xlmargin.catalog, xlmargin.models, "
+            "xlmargin.excel.functions, xlmargin.portfolio, xlmargin.roster, xlmargin.cli.new, "
+            "xlmargin.cli.report; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl', 'xlwings')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)

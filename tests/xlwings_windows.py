@@ -112,9 +112,12 @@ def load_udf_module(name: str) -> types.ModuleType:
     """Import (or re-import) a UDF module so that the real decorators run on it."""
     xlwings_udfs.udf_modules.pop(name, None)
     if name in sys.modules:
-        for function in vars(sys.modules["xlmargin.functions"]).values():
+        for function in vars(sys.modules["xlmargin.excel.functions"]).values():
             if hasattr(function, "__xlfunc__"):
                 del function.__xlfunc__
+        # xlmargin.udfs re-exports xlmargin.excel.udfs: the decorators run in the latter.
+        if "xlmargin.excel.udfs" in sys.modules:
+            importlib.reload(sys.modules["xlmargin.excel.udfs"])
         return importlib.reload(sys.modules[name])
     return importlib.import_module(name)
 

@@ -1,26 +1,17 @@
-"""The Excel functions, registered with xlwings.
+"""The name users type into xlwings' "UDF Modules" setting: the classic registration of the
+Excel functions, kept at this short, stable path (it lives in ``xlmargin.excel.udfs``)."""
 
-Point xlwings' "UDF Modules" setting at ``xlmargin.udfs`` and press "Import Functions". The
-functions themselves live in ``functions.py`` (plain Python, importable without xlwings); their
-argument descriptions and conversion options travel in the ``Annotated`` hints there, which
-xlwings reads. This module only adds the registration.
-"""
+from xlmargin.excel.udfs import (
+    API_COST,
+    CATEGORY,
+    CROSSOVER,
+    FT_COST,
+    GPU_SERVERS,
+    MARGIN,
+    MODEL_PRICE,
+    PRICE_FOR_MARGIN,
+    USE_CASE_TOKENS,
+)
 
-from __future__ import annotations
-
-import xlwings as xw
-
-from xlmargin import functions
-
-CATEGORY = "xlmargin"
-
-register = xw.func(category=CATEGORY)
-
-API_COST = register(functions.API_COST)
-FT_COST = register(functions.FT_COST)
-CROSSOVER = register(functions.CROSSOVER)
-MARGIN = register(functions.MARGIN)
-PRICE_FOR_MARGIN = register(functions.PRICE_FOR_MARGIN)
-MODEL_PRICE = register(functions.MODEL_PRICE)
-USE_CASE_TOKENS = register(functions.USE_CASE_TOKENS)
-GPU_SERVERS = register(functions.GPU_SERVERS)
+__all__ = ["API_COST", "CATEGORY", "CROSSOVER", "FT_COST", "GPU_SERVERS", "MARGIN",
+           "MODEL_PRICE", "PRICE_FOR_MARGIN", "USE_CASE_TOKENS"]

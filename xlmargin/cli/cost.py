@@ -60,7 +60,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from xlmargin.catalog import catalog_with
     from xlmargin.errors import InputError
-    from xlmargin.functions import resolve_prices
+    from xlmargin.excel.api_cost import resolve_prices
     from xlmargin.presets import use_case
     from xlmargin.render import dump_json, table, tokens, usd
 

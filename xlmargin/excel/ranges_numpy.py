@@ -2,9 +2,10 @@
 
 Excel calls a UDF once per formula; one formula over a column of clients makes one Python call,
 which is what keeps a large roster fast. The good cells are computed with numpy from the same
-formula (``calc.api_cost_kernel``) and the same price resolution (``functions.resolve_prices``)
+formula (``calc.api_cost_kernel``) and the same price resolution (``api_cost.resolve_prices``)
 as the one-cell path; the cells that fail a check, or whose result is not a finite number, are
-answered by the one-cell path itself, so both paths give the same message for the same input.
+answered by the one-cell path itself (``api_cost.api_cost_cell``), so both paths give the same
+message for the same input.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ import numpy as np
 
 from xlmargin import calc
 from xlmargin.catalog import Catalog
-from xlmargin.cells import as_rows, broadcast_shape, cell_error, is_blank, is_range
 from xlmargin.errors import XlmarginError
-from xlmargin.functions import API_DEFAULTS, API_REQUIRED, resolve_prices
+from xlmargin.excel.api_cost import (
+    API_DEFAULTS,
+    API_REQUIRED,
+    PRICE_ARGUMENTS,
+    api_cost_cell,
+    resolve_prices,
+)
+from xlmargin.excel.cells import as_rows, broadcast_shape, cell_error, is_blank, is_range
 
 _NUMERIC_TYPES = frozenset({float, int, type(None)})
 _ROW_TYPES = frozenset({list, tuple})
@@ -91,7 +98,7 @@ def _prices(args: dict[str, Any], cells: dict[str, list[Any]],
     """(input, output, cache-read) prices and failures per cell, resolved once per distinct
     combination of the price arguments given as ranges (usually just the model column, whose
     names then serve as keys themselves)."""
-    names = ("model", "input_price", "output_price", "cache_read_price")
+    names = PRICE_ARGUMENTS
     ranged = [name for name in names if name in cells]
     keys = (cells[ranged[0]] if len(ranged) == 1
             else list(zip(*(cells[name] for name in ranged), strict=True)) or [()])
@@ -116,8 +123,6 @@ def api_cost_range(args: dict[str, Any], catalog: Catalog) -> list[list[Any]] | 
     Works on flat cell lists in row order; an argument given as one value stays one value
     (a length-1 array that numpy broadcasts).
     """
-    from xlmargin.functions import api_cost_cells
-
     try:
         shape = _shape(args)
     except XlmarginError as error:
@@ -154,8 +159,8 @@ def api_cost_range(args: dict[str, Any], catalog: Catalog) -> list[list[Any]] | 
     result = total.astype(object)
     # Bad cells get the one-cell path's answer, so both paths say the same thing.
     for i in np.flatnonzero(bad & ~empty):
-        result[i] = api_cost_cells({name: cells[name][i] if name in cells else value
-                                    for name, value in args.items()}, catalog)
+        result[i] = api_cost_cell({name: cells[name][i] if name in cells else value
+                                   for name, value in args.items()}, catalog)
     result[empty] = ""
     with _collector_paused():
         return result.reshape(shape).tolist()

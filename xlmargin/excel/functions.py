@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from xlmargin import calc
-from xlmargin.catalog import Catalog, default_catalog
-from xlmargin.cells import cell_error, elementwise, is_blank, is_range, optional, unwrap
+from xlmargin.catalog import default_catalog
 from xlmargin.errors import InputError, XlmarginError
+from xlmargin.excel.api_cost import api_cost_cells
+from xlmargin.excel.cells import cell_error, elementwise, optional
 from xlmargin.presets import use_case
 
 # Every argument arrives as a 2-D list when it is a range (ndim=2 keeps rows and columns apart)
@@ -58,60 +59,6 @@ Utilization = Annotated[Any, {**CELL, "doc": "Planned average utilization, 0 to 
 
 # --- API_COST -------------------------------------------------------------------------------
 
-API_DEFAULTS: dict[str, float] = {
-    "system_prompt_tokens": calc.SYSTEM_PROMPT_TOKENS,
-    "context_multiplier": calc.CONTEXT_MULTIPLIER,
-    "retry_rate": calc.RETRY_RATE,
-    "power_user_multiplier": calc.POWER_USER_MULTIPLIER,
-    "days": calc.DAYS_PER_MONTH,
-    "cached_input_share": calc.CACHED_INPUT_SHARE,
-    "embeddings_overhead": calc.EMBEDDINGS_OVERHEAD,
-}
-API_REQUIRED = ("model", "input_tokens", "output_tokens", "interactions_per_day")
-
-
-def resolve_prices(model: Any, input_price: Any, output_price: Any, cache_read_price: Any,
-                   catalog: Catalog) -> tuple[float, float, float]:
-    """(input, output, cache-read) USD per 1M tokens for one cell's arguments.
-
-    Typed prices win over the catalog's; with both input and output typed, the model may be any
-    label (a fine-tune, a private deployment). Cached input costs the typed cache-read price, else
-    the catalog's, else the input price (no discount).
-    """
-    typed_in, typed_out = not is_blank(input_price), not is_blank(output_price)
-    listed = None
-    if not is_blank(model) or not (typed_in and typed_out):
-        try:
-            listed = catalog.lookup(model)
-        except XlmarginError:
-            if not (typed_in and typed_out):
-                raise
-    in_usd = calc.number("input_price", input_price) if typed_in else listed.input_usd_per_mtok
-    out_usd = (calc.number("output_price", output_price) if typed_out
-               else listed.output_usd_per_mtok)
-    if not is_blank(cache_read_price):
-        cache_usd = calc.number("cache_read_price", cache_read_price)
-    elif listed is not None and listed.cache_read_usd_per_mtok is not None:
-        cache_usd = listed.cache_read_usd_per_mtok
-    else:
-        cache_usd = in_usd
-    return in_usd, out_usd, cache_usd
-
-
-def _api_cost_one(model: Any, input_tokens: Any, output_tokens: Any, interactions_per_day: Any,
-                  input_price: Any, output_price: Any, cache_read_price: Any,
-                  multipliers: dict[str, Any], catalog: Catalog) -> float | str:
-    if all(is_blank(v) for v in (model, input_tokens, output_tokens, interactions_per_day)):
-        return ""
-    for name, value in (("input_tokens", input_tokens), ("output_tokens", output_tokens),
-                        ("interactions_per_day", interactions_per_day)):
-        calc.number(name, value)
-    in_usd, out_usd, cache_usd = resolve_prices(model, input_price, output_price,
-                                                cache_read_price, catalog)
-    given = {name: optional(value, API_DEFAULTS[name]) for name, value in multipliers.items()}
-    return calc.api_cost(input_tokens, output_tokens, interactions_per_day, in_usd, out_usd,
-                         cache_read_usd_per_mtok=cache_usd, **given)
-
 
 def API_COST(model: Model, input_tokens: InputTokens, output_tokens: OutputTokens,
              interactions_per_day: Interactions, system_prompt_tokens: SystemPrompt = None,
@@ -133,22 +80,6 @@ def API_COST(model: Model, input_tokens: InputTokens, output_tokens: OutputToken
         "retry_rate": retry_rate, "power_user_multiplier": power_user_multiplier, "days": days,
         "cached_input_share": cached_input_share, "embeddings_overhead": embeddings_overhead,
     }, catalog)
-
-
-def api_cost_cells(args: dict[str, Any], catalog: Catalog) -> Any:
-    """API_COST's answer for its arguments by name, priced from ``catalog``."""
-    args = {name: unwrap(value) for name, value in args.items()}
-    if any(is_range(v) for v in args.values()):
-        from xlmargin.api_cost_ranges import api_cost_range
-
-        return api_cost_range(args, catalog)
-    try:
-        return _api_cost_one(args["model"], args["input_tokens"], args["output_tokens"],
-                             args["interactions_per_day"], args["input_price"],
-                             args["output_price"], args["cache_read_price"],
-                             {name: args[name] for name in API_DEFAULTS}, catalog)
-    except XlmarginError as error:
-        return cell_error(error)
 
 
 # --- The self-hosted side and margins --------------------------------------------------------
@@ -250,4 +181,4 @@ EXCEL_FUNCTIONS: dict[str, Callable[..., Any]] = {
               USE_CASE_TOKENS, GPU_SERVERS)
 }
 
-__all__ = [*EXCEL_FUNCTIONS, "api_cost_cells", "resolve_prices"]
+__all__ = [*EXCEL_FUNCTIONS]
