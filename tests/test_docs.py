@@ -46,6 +46,10 @@ def test_readme_main_job_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
              if part.strip().startswith(".venv/bin/xlmargin ")]
     assert [step[0] for step in steps] == ["new", "report"]
     monkeypatch.chdir(tmp_path)
+    for part in setup.split("&&"):
+        if part.strip().startswith("mkdir -p "):
+            for folder in shlex.split(part.strip())[2:]:
+                Path(folder).mkdir(parents=True, exist_ok=True)
     for argv in steps:
         assert main(argv) == 0, argv
     assert "crossover" in capsys.readouterr().out

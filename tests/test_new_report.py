@@ -39,6 +39,10 @@ def test_new_writes_and_never_overwrites_without_force(tmp_path: Path,
 def test_default_name_and_suffix(tmp_path: Path) -> None:
     result = xlmargin("new", "Acme AI / Labs", *AS_OF, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert (tmp_path / "Acme-AI-Labs.xlsx").exists()  # the xlwings Lite workbook
+    assert "lite formulas" in result.stdout
+    classic = xlmargin("new", "Acme AI / Labs", "--formulas", "udf", *AS_OF, cwd=tmp_path)
+    assert classic.returncode == 0, classic.stderr
     assert (tmp_path / "Acme-AI-Labs.xlsm").exists()
     wrong = xlmargin("new", "Acme", "--formulas", "native", "-o", "acme.xlsm", cwd=tmp_path)
     assert wrong.returncode == 2
@@ -109,7 +113,7 @@ def test_new_and_report_without_settings_both_take_the_articles_defaults(
 
 def test_report_names_bad_cells_and_keeps_good_rows(tmp_path: Path) -> None:
     out = tmp_path / "acme.xlsm"
-    assert main(["new", "Acme", "-o", str(out), *AS_OF]) == 0
+    assert main(["new", "Acme", "--formulas", "udf", "-o", str(out), *AS_OF]) == 0
     wb = load_workbook(out, keep_vba=True)
     ws = wb["Clients"]
     ws.delete_rows(lay.FIRST_ROW + 1)            # a client removed
@@ -222,13 +226,13 @@ def test_a_roster_row_whose_numbers_overflow(tmp_path: Path) -> None:
 def test_new_where_the_os_refuses_to_write_is_one_line_not_a_traceback(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # /proc takes no new files: mkstemp fails with FileNotFoundError.
-    assert main(["new", "Acme", "-o", "/proc/a.xlsm", *AS_OF]) == 2
+    assert main(["new", "Acme", "--formulas", "udf", "-o", "/proc/a.xlsm", *AS_OF]) == 2
     assert capsys.readouterr().err == ("xlmargin new: error: /proc/a.xlsm: cannot write here: "
                                        "No such file or directory\n")
     # A folder named like the workbook, with --force: os.replace fails with IsADirectoryError.
     folder = tmp_path / "somedir.xlsm"
     folder.mkdir()
-    assert main(["new", "Acme", "-o", str(folder), "--force", *AS_OF]) == 2
+    assert main(["new", "Acme", "--formulas", "udf", "-o", str(folder), "--force", *AS_OF]) == 2
     assert capsys.readouterr().err == (f"xlmargin new: error: {folder}: cannot write: Is a "
                                        "directory\n")
     assert folder.is_dir() and list(tmp_path.iterdir()) == [folder]  # no temp file left

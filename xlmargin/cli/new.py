@@ -16,7 +16,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "Summary and Guide sheets. The roster and settings are checked first; "
                     "nothing is written if any row has a problem.",
         epilog=example('xlmargin new "Acme AI" --roster roster.csv --settings agency.toml '
-                       "--formulas native"),
+                       "-o acme-ai.xlsx"),
         formatter_class=FORMATTER)
     parser.add_argument("agency", metavar="AGENCY", help="the agency's name (workbook titles)")
     parser.add_argument("--roster", metavar="CSV",
@@ -30,12 +30,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                              "and sensitivity take a roster CSV; templates/agency.toml is a "
                              "starter to copy: 20%% buffer, 70%% target, a hosted open-weight "
                              "model)")
-    parser.add_argument("--formulas", choices=("udf", "native"), default="udf",
-                        help="udf: .xlsm calling the xlmargin functions through xlwings "
-                             "(Windows Excel); native: .xlsx with built-in functions only "
-                             "(Excel anywhere, LibreOffice, Google Sheets) (default: udf)")
+    parser.add_argument("--formulas", choices=("lite", "udf", "native"), default="lite",
+                        help="lite: .xlsx with built-in functions that also carries the "
+                             "xlmargin functions for the free xlwings Lite add-in (Excel on "
+                             "Windows, Mac and the web); udf: .xlsm calling the xlmargin "
+                             "functions through classic xlwings (Windows Excel with Python); "
+                             "native: .xlsx with built-in functions only (LibreOffice, Google "
+                             "Sheets, your accountant) (default: lite)")
     parser.add_argument("-o", "--output", metavar="PATH",
-                        help="where to write (default: AGENCY as a file name, .xlsm or .xlsx)")
+                        help="where to write (default: AGENCY as a file name, .xlsx or .xlsm)")
     parser.add_argument("--force", action="store_true", help="replace an existing file")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=date.fromisoformat,
                         help="price date (default: today)")

@@ -1,7 +1,8 @@
 """The agency workbook, generated with openpyxl: ``build_workbook(...) -> Workbook``.
 
-Sheets: Clients, Pricing, Assumptions, Crossover, Sensitivity, Summary, Guide (and
-xlwings.conf in the ``udf`` mode). Nothing here saves a file; ``xlmargin new`` does, atomically.
+Sheets: Clients, Pricing, Assumptions, Crossover, Sensitivity, Summary, Guide; Functions in the
+``lite`` mode (whose xlwings Lite parts ``files.py`` adds when saving), xlwings.conf in the
+``udf`` mode. Nothing here saves a file; ``xlmargin new`` does, atomically.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from xlmargin.sheets import (
     assumptions,
     clients,
     crossover,
+    functions_sheet,
     guide,
     layout,
     pricing,
@@ -25,9 +27,10 @@ from xlmargin.sheets import (
     summary,
 )
 from xlmargin.sheets.cells import named_styles, put
-from xlmargin.sheets.formulas import MODES, NATIVE, UDF, Formulas
+from xlmargin.sheets.formulas import LITE, MODES, NATIVE, UDF, Formulas
 
-__all__ = ["MODES", "NATIVE", "UDF", "build_workbook", "check_sheet_name", "quickstart_path"]
+__all__ = ["LITE", "MODES", "NATIVE", "UDF", "build_workbook", "check_sheet_name",
+           "quickstart_path"]
 
 EXTRA_CLIENT_ROWS = 50
 EXTRA_PRICE_ROWS = 30
@@ -78,7 +81,10 @@ def build_workbook(agency: str, roster: Sequence[Client], settings: AgencySettin
         first.title = layout.CLIENTS
     named_styles(wb)
     sheets = {layout.CLIENTS: first}
-    for name in layout.SHEETS[1:]:
+    names = list(layout.SHEETS[1:])
+    if mode == LITE:
+        names.insert(names.index(layout.GUIDE), layout.FUNCTIONS)
+    for name in names:
         sheets[name] = wb.create_sheet(check_sheet_name(name))
     if conf is not None:
         wb.move_sheet(conf, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(conf.title))
@@ -89,7 +95,9 @@ def build_workbook(agency: str, roster: Sequence[Client], settings: AgencySettin
     crossover.build(wb, sheets[layout.CROSSOVER], f)
     summary.build(wb, sheets[layout.SUMMARY], agency, f)
     sensitivity.build(wb, sheets[layout.SENSITIVITY], f)
-    guide.build(sheets[layout.GUIDE], udf=mode == UDF)
+    if mode == LITE:
+        functions_sheet.build(sheets[layout.FUNCTIONS])
+    guide.build(sheets[layout.GUIDE], mode)
 
     wb.active = 0
     stamp = datetime.combine(as_of, time(0))

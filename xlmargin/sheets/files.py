@@ -23,9 +23,9 @@ from xlmargin.roster import (
     read_settings,
     starter_roster,
 )
-from xlmargin.sheets import NATIVE, UDF, build_workbook
+from xlmargin.sheets import LITE, NATIVE, UDF, build_workbook
 
-SUFFIX = {UDF: ".xlsm", NATIVE: ".xlsx"}
+SUFFIX = {LITE: ".xlsx", UDF: ".xlsm", NATIVE: ".xlsx"}
 
 
 def default_output(agency: str, mode: str) -> Path:
@@ -47,7 +47,7 @@ def pricing_list(roster: Sequence[Client], catalog: Catalog,
 
 
 def build_from_files(agency: str, *, roster: str | Path | None = None,
-                     settings: str | Path | None = None, mode: str = UDF,
+                     settings: str | Path | None = None, mode: str = LITE,
                      as_of: date | None = None, price_file: str | Path | None = None,
                      extra_rows: int | None = None) -> tuple[Workbook, int]:
     """Read and check the roster and settings, then build (nothing is written here). Without
@@ -86,7 +86,7 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
 
 
 def write_agency_workbook(agency: str, *, roster: str | Path | None = None,
-                          settings: str | Path | None = None, mode: str = UDF,
+                          settings: str | Path | None = None, mode: str = LITE,
                           output: str | Path | None = None, force: bool = False,
                           as_of: date | None = None,
                           price_file: str | Path | None = None) -> tuple[Path, int]:

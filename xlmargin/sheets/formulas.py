@@ -2,8 +2,10 @@
 
 ``native``: functions LibreOffice 7.4, Google Sheets and every Excel since 2007 know (IF, INDEX,
 MATCH, SUMIF, COUNT...; no LET, LAMBDA, XLOOKUP or IFS). ``udf``: the same cells calling the
-xlmargin functions (API_COST, FT_COST, CROSSOVER, MARGIN) that xlwings serves from Python.
-Both read prices from the Pricing sheet and assumptions from their defined names.
+xlmargin functions (API_COST, FT_COST, CROSSOVER, MARGIN) that classic xlwings serves from
+Python. The ``lite`` workbook computes in the native dialect (its functions are shown on a sheet
+of their own, so no total waits for the add-in). All read prices from the Pricing sheet and
+assumptions from their defined names.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import re
 from xlmargin.sheets import layout
 from xlmargin.sheets.cells import Formula
 
-NATIVE, UDF = "native", "udf"
-MODES = (UDF, NATIVE)
+LITE, NATIVE, UDF = "lite", "native", "udf"
+MODES = (LITE, UDF, NATIVE)
 
 K = "ContextMultiplier*(1+RetryRate)*PowerUserMultiplier*DaysPerMonth"
 FT_MARGINAL = f"{layout.INFRA_NAMES['per_client_usd']}*(1+Buffer)"

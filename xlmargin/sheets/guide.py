@@ -7,6 +7,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmargin.sheets.cells import header_row, landscape, put, section, title, widths
+from xlmargin.sheets.formulas import LITE, UDF
 
 STEPS = (
     "1. Clients: one row per client. Type the name, pick a use case and a model from the "
@@ -56,12 +57,31 @@ SETUP = (
     "Open the workbook with macros enabled and press Import Functions on the xlwings tab (needs "
     "File > Options > Trust Center > Trust access to the VBA project object model). Until then "
     "the computed cells show #NAME?.",
-    "Excel on a Mac or the web, LibreOffice, Google Sheets: use the .xlsx from "
-    "`xlmargin new AGENCY --formulas native`, which computes with built-in functions only.",
+    "Excel on a Mac or the web: use the .xlsx from `xlmargin new AGENCY`, which computes with "
+    "built-in functions and runs these functions through the free xlwings Lite add-in.",
+)
+
+NATIVE_SETUP = (
+    "This .xlsx computes with built-in functions only: it needs nothing installed and opens in "
+    "any Excel, LibreOffice or Google Sheets.",
+    "To type the functions above into cells: the workbook from `xlmargin new AGENCY` carries "
+    "them for the free xlwings Lite add-in (Excel on Windows, Mac and the web); the .xlsm from "
+    "`xlmargin new AGENCY --formulas udf` runs them through classic xlwings on Windows with a "
+    "local Python.",
+)
+
+LITE_SETUP = (
+    "This workbook computes with built-in functions, and carries the functions above for the "
+    "free xlwings Lite add-in (Excel on Windows, Mac and the web): the Functions sheet has the "
+    "set-up in four steps and each function at work.",
+    "The Python code is stored inside the workbook (main.py and requirements.txt, in the xlwings "
+    "Lite editor); nothing needs to be installed but the add-in.",
+    "On Windows with a local Python, the .xlsm from `xlmargin new AGENCY --formulas udf` runs "
+    "the same functions through classic xlwings instead.",
 )
 
 
-def build(ws: Worksheet, udf: bool) -> None:
+def build(ws: Worksheet, mode: str) -> None:
     title(ws, "Guide", "How the workbook works, and the functions behind it.")
     widths(ws, {"A": 20, "B": 44, "C": 70, "D": 12})
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -83,10 +103,7 @@ def build(ws: Worksheet, udf: bool) -> None:
         ws.row_dimensions[row].height = 28
     row += 2
     section(ws, f"A{row}", "Setting up the Python functions (xlwings)")
-    lines = SETUP if udf else (
-        "This .xlsx computes with built-in functions only. The .xlsm from `xlmargin new AGENCY "
-        "--formulas udf` calls the functions above instead; its setup:", *SETUP[1:-1])
-    for line in lines:
+    for line in {UDF: SETUP, LITE: LITE_SETUP}.get(mode, NATIVE_SETUP):
         row += 1
         put(ws, f"A{row}", line)
     landscape(ws, one_page=True)

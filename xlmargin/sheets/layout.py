@@ -11,6 +11,7 @@ from dataclasses import dataclass
 CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SUMMARY, GUIDE = (
     "Clients", "Pricing", "Assumptions", "Crossover", "Summary", "Guide")
 SENSITIVITY = "Sensitivity"
+FUNCTIONS = "Functions"  # the xlwings Lite workbook's functions at work
 SHEETS = (CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SENSITIVITY, SUMMARY, GUIDE)
 CONF_SHEET = "xlwings.conf"
 
