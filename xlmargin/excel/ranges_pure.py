@@ -63,29 +63,38 @@ def api_cost_range(args: dict[str, Any], catalog: Catalog) -> list[list[Any]] | 
     except XlmarginError as error:
         return cell_error(error)
     size = shape[0] * shape[1]
-    columns = {name: _cells(value, shape) if is_range(value) else repeat(value, size)
-               for name, value in args.items()}
-    ranged = [name for name in API_REQUIRED if is_range(args[name])]
+    names = list(args)
+    columns = [_cells(args[name], shape) if is_range(args[name]) else repeat(args[name], size)
+               for name in names]
+    at = {name: i for i, name in enumerate(names)}
+    ranged = [at[name] for name in API_REQUIRED if is_range(args[name])]
+    price_at = [at[name] for name in PRICE_ARGUMENTS]
+    # Numbers given as one value are checked once; only the ranged ones row by row.
+    fixed = [None if is_range(args[name]) else
+             _checked(args[name], API_DEFAULTS.get(name), calc.MULTIPLIER_BOUNDS.get(name, {}))
+             for name in NUMBERS]
+    checks = [(position, at[name], API_DEFAULTS.get(name),
+               calc.MULTIPLIER_BOUNDS.get(name, {}))
+              for position, name in enumerate(NUMBERS) if is_range(args[name])]
     prices: dict[tuple[Any, ...], tuple[float, float, float] | None] = {}
-    checks = [(name, API_DEFAULTS.get(name), calc.MULTIPLIER_BOUNDS.get(name, {}))
-              for name in NUMBERS]
     out: list[Any] = []
-    for row in zip(*columns.values(), strict=True):
-        cell = dict(zip(columns, row, strict=True))
-        if ranged and all(is_blank(cell[name]) for name in ranged):
+    for row in zip(*columns, strict=True):
+        if ranged and all(is_blank(row[i]) for i in ranged):
             out.append("")
             continue
-        key = tuple(cell[name] for name in PRICE_ARGUMENTS)
+        key = tuple(row[i] for i in price_at)
         if key not in prices:
             try:
                 prices[key] = resolve_prices(*key, catalog)
             except XlmarginError:
                 prices[key] = None
-        numbers = [_checked(cell[name], default, bounds) for name, default, bounds in checks]
         price = prices[key]
-        total = (math.nan if price is None or None in numbers
-                 else _kernel(numbers, price))
-        out.append(total if math.isfinite(total) else api_cost_cell(cell, catalog))
+        numbers = fixed.copy()
+        for position, i, default, bounds in checks:
+            numbers[position] = _checked(row[i], default, bounds)
+        total = math.nan if price is None or None in numbers else _kernel(numbers, price)
+        out.append(total if math.isfinite(total)
+                   else api_cost_cell(dict(zip(names, row, strict=True)), catalog))
     cols = shape[1]
     return [out[i:i + cols] for i in range(0, size, cols)]
 
