@@ -10,7 +10,7 @@ Formulas (the article's, generalised; defaults reproduce its "realistic" example
                     * (1 + embeddings_overhead)
     ft_cost(n)    = (base_monthly + per_client * n) * (1 + buffer)
 
-With capacity (issue 5) the GPU line of the base is one server of many, and explicit retraining
+With capacity planning the GPU line of the base is one server of many, and explicit retraining
 is added per client outside the buffer:
 
     servers(load) = ceil((input_tokens / prefill_tps + output_tokens / decode_tps)
@@ -25,6 +25,7 @@ from floats and a whole column from numpy arrays (see ``columns.py``).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -52,7 +53,7 @@ BASE_MONTHLY_USD = SEATS * SEAT_USD + GPU_SERVER_USD + OTHER_FIXED_USD  # 133.50
 PER_CLIENT_USD = 5.0
 BUFFER = 0.0
 
-# Capacity (issue 5): a planning month of GPU time and the headroom kept for peaks.
+# Capacity: a planning month of GPU time and the headroom kept for peaks.
 SECONDS_PER_MONTH = 30 * 86400
 UTILIZATION = 0.5
 # The staircase crossover walks from one server count to the next; a search this long means
@@ -66,10 +67,14 @@ def number(where: str, value: Any, *, minimum: float = 0.0, above: bool = False,
 
     ``above`` makes the minimum exclusive. The message names ``where`` (an argument, field or cell).
     """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        shown = "blank" if value is None or value == "" else repr(value)
+    if type(value) not in (float, int) and (isinstance(value, bool)
+                                            or not isinstance(value, numbers.Real)):
+        shown = "blank" if value is None or value == "" else _shown(value)
         raise InputError(where, f"expected a number, got {shown}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an int past 1.8e308
+        raise InputError(where, "too large to compute with (more than 1.8e308)") from None
     if not math.isfinite(x):
         raise InputError(where, f"expected a finite number, got {value!r}")
     if above and x <= minimum:
@@ -81,6 +86,15 @@ def number(where: str, value: Any, *, minimum: float = 0.0, above: bool = False,
     if whole and not x.is_integer():
         raise InputError(where, f"must be a whole number, got {x:g}")
     return x
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: its repr, cut short (a Python caller can pass anything)."""
+    try:
+        text = repr(value)
+    except Exception:  # a repr that fails is the caller's object's problem, not a traceback
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def finite(value: float, where: str = "result") -> float:

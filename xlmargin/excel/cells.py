@@ -26,14 +26,27 @@ def is_range(value: Any) -> bool:
 
 
 def as_rows(value: Any) -> list[list[Any]]:
-    """A range as a list of rows; a flat list is a column, as Python users write one."""
-    if value and not is_range(value[0]):
-        return [[v] for v in value]
-    return [list(row) for row in value]
+    """A range as a list of rows; a flat list is a column, as Python users write one. A list
+    that mixes rows and single values is a column of those values (each then a bad cell)."""
+    if value and is_range(value[0]) and all(is_range(row) for row in value):
+        return [list(row) for row in value]
+    return [[v] for v in value]
+
+
+def plain(value: Any) -> Any:
+    """numpy arrays and numpy numbers as the lists and numbers Excel would pass. Duck-typed, so
+    numpy is never imported for it (a Python caller may pass anything)."""
+    if hasattr(value, "dtype") and callable(getattr(value, "tolist", None)):
+        try:
+            return value.tolist()
+        except Exception:  # not numpy after all: leave it for the checks to name
+            return value
+    return value
 
 
 def unwrap(value: Any) -> Any:
     """A one-cell range is that cell's value (xlwings passes [[x]] for a single cell)."""
+    value = plain(value)
     if is_range(value) and len(value) == 1 and is_range(value[0]) and len(value[0]) == 1:
         return value[0][0]
     return value
@@ -57,6 +70,10 @@ def broadcast_shape(args: dict[str, Any]) -> tuple[int, int]:
         r, c = len(grid), len(grid[0]) if grid else 0
         if r == 0 or c == 0:
             raise InputError(name, "empty range")
+        lengths = set(map(len, grid))
+        if len(lengths) > 1:
+            raise InputError(name, f"rows of the range differ in length "
+                             f"({min(lengths)} to {max(lengths)} cells)")
         if (r != 1 and rows != 1 and r != rows) or (c != 1 and cols != 1 and c != cols):
             raise InputError(name, f"range is {r}x{c} but another argument's is {rows}x{cols}")
         rows, cols = max(rows, r), max(cols, c)

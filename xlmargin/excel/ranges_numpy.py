@@ -11,6 +11,7 @@ message for the same input.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,7 +41,8 @@ def _shape(args: dict[str, Any]) -> tuple[int, int]:
     Copying a 100,000-row column row by row was most of a column's time: the copies set off the
     garbage collector, which then walks every row of the caller's ranges.
     """
-    shapes = {(len(v), len(v[0])) if v and is_range(v[0]) else None
+    shapes = {(len(v), len(v[0])) if v and set(map(type, v)) <= _ROW_TYPES
+              and len(set(map(len, v))) == 1 else None
               for v in args.values() if is_range(v)}
     if len(shapes) == 1 and None not in shapes:
         (shape,) = shapes
@@ -72,15 +74,19 @@ def _numbers(cells: list[Any], default: float | None,
              bounds: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(floats, blank, bad) for ``cells``: a blank takes ``default`` or is bad without one."""
     types = set(map(type, cells))
-    if types <= _NUMERIC_TYPES:
-        values = np.array(cells, dtype=float)
+    try:
+        values = np.array(cells, dtype=float) if types <= _NUMERIC_TYPES else None
+    except OverflowError:  # an int past 1.8e308: the slow path marks it bad
+        values = None
+    if values is not None:
         blank = (np.fromiter((v is None for v in cells), dtype=bool, count=len(cells))
                  if type(None) in types else np.zeros(len(cells), dtype=bool))
         numeric = ~blank
     else:
         blank = np.array([is_blank(v) for v in cells], dtype=bool)
         numeric = np.array([type(v) in (float, int) for v in cells], dtype=bool)
-        values = np.array([v if type(v) in (float, int) else 0.0 for v in cells], dtype=float)
+        values = np.array([_float(v) if type(v) in (float, int) else 0.0 for v in cells],
+                          dtype=float)
     if default is not None:
         values = np.where(blank, default, values)
         numeric = numeric | blank
@@ -91,6 +97,14 @@ def _numbers(cells: list[Any], default: float | None,
         if bounds.get("maximum") is not None:
             bad |= values > bounds["maximum"]
     return values, blank, ~numeric | bad
+
+
+def _float(value: float | int) -> float:
+    """A number as a float; an int too large for one is inf, which fails the checks."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _prices(args: dict[str, Any], cells: dict[str, list[Any]],
