@@ -83,23 +83,39 @@ def named_styles(wb: Workbook) -> None:
 def put(ws: Worksheet, coordinate: str, value: Any, style: str | None = None) -> Any:
     """Write ``value``: a Formula as a formula, any other str as text, numbers as numbers."""
     cell = ws[coordinate]
+    if style:
+        # Before the value: a named style resets the quote prefix set below.
+        cell.style = style
     if isinstance(value, Formula):
         cell.value = str(value)
     elif isinstance(value, str):
-        if len(value) > MAX_CELL_CHARS:
-            raise InputError(f"{ws.title}!{coordinate}",
-                             f"text longer than Excel's {MAX_CELL_CHARS:,} characters per cell")
-        cell.value = value
-        # openpyxl guesses "formula" for text starting with '='; assigning re-guesses, so the
-        # type is set after the value.
-        cell.data_type = "s"
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
+        write_text(cell, value, f"{ws.title}!{coordinate}")
     else:
         cell.value = value
-    if style:
-        cell.style = style
     return cell
+
+
+def write_text(cell: Any, text: str, where: str) -> None:
+    """The one way user text reaches a cell: as text, never a formula, and quote-prefixed when
+    it starts like one, so re-entering the cell in Excel keeps it text. Control characters,
+    which a worksheet's XML cannot hold, become spaces."""
+    if len(text) > MAX_CELL_CHARS:
+        raise InputError(where, f"text longer than Excel's {MAX_CELL_CHARS:,} characters per "
+                         "cell")
+    cell.value = clean_text(text)
+    # openpyxl guesses "formula" for text starting with '='; assigning re-guesses, so the type
+    # is set after the value.
+    cell.data_type = "s"
+    cell.quotePrefix = text.startswith(FORMULA_STARTS)
+
+
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], " ")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the control characters XML 1.0 forbids (NUL, escape, ...): each is a
+    space. Tabs and line breaks stay."""
+    return text.translate(_CONTROL) if not text.isprintable() else text
 
 
 def header_row(ws: Worksheet, row: int, labels: list[str], first_col: int = 1) -> None:

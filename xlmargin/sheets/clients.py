@@ -12,12 +12,10 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmargin.errors import InputError
-from xlmargin.models import MAX_CELL_CHARS, Client
+from xlmargin.models import Client
 from xlmargin.sheets import layout
 from xlmargin.sheets.cells import (
     AMBER_FILL,
-    FORMULA_STARTS,
     GREEN_FILL,
     MUTED,
     RED_FILL,
@@ -29,6 +27,7 @@ from xlmargin.sheets.cells import (
     put,
     title,
     widths,
+    write_text,
 )
 from xlmargin.sheets.formulas import Formulas
 
@@ -98,18 +97,11 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
 
 
 def _text(ws: Worksheet, row: int, column: int, value: str, style: str) -> None:
-    """User text as a text cell, never a formula (see cells.put)."""
+    """User text as a text cell, never a formula (see cells.write_text)."""
     c = ws.cell(row=row, column=column)
     c.style = style
-    if not value:
-        return
-    if len(value) > MAX_CELL_CHARS:
-        raise InputError(f"{ws.title}!{c.coordinate}",
-                         f"longer than Excel's {MAX_CELL_CHARS:,} characters per cell")
-    c.value = value
-    c.data_type = "s"
-    if value.startswith(FORMULA_STARTS):
-        c.quotePrefix = True
+    if value:
+        write_text(c, value, f"{ws.title}!{c.coordinate}")
 
 
 def _computed(ws: Worksheet, row: int, f: Formulas) -> None:
