@@ -10,7 +10,9 @@ openpyxl re-writes what it can read: cells, styles, names, validation, condition
 tables, comments, charts it can parse, the VBA project. Parts it cannot read (shapes, text
 boxes, Excel 2010+ extensions such as sparklines, slicers, threaded comments, chart style
 parts, images without Pillow) would be lost; ``losses`` names them so the CLI can say so,
-and the backup keeps them.
+and the backup keeps them. Office add-ins' parts (``xl/webextensions/``: an xlwings Lite
+workbook's code and settings) are read from the original and put back, byte for byte, into
+the saved file before it replaces the original.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from xlmargin.sheets.cells import (
     widths,
 )
 from xlmargin.sheets.files import save_atomic
+from xlmargin.sheets.lite_parts import LiteParts, read_lite_parts
 
 ACTUALS = "Actuals"
 TITLE = "Actual API cost vs forecast"
@@ -114,7 +117,7 @@ def write_actuals(path: str | Path, data: Mapping[str, Any], *, sources: Sequenc
     if not data.get("months"):
         raise InputError(", ".join(sources) or "import", "no usage in the files: nothing to "
                          f"write to {path.name}")
-    wb, losses = _load(path)
+    wb, losses, carried = _load(path)
     _check(wb, path)
     tolerance = _old_tolerance(wb)
     roster, notes = _roster(wb)
@@ -129,7 +132,7 @@ def write_actuals(path: str | Path, data: Mapping[str, Any], *, sources: Sequenc
     wb.calculation.fullCalcOnLoad = True  # openpyxl drops cached results: recompute on open
     _backup(path, written.backup)
     try:
-        save_atomic(wb, path)
+        save_atomic(wb, path, parts=carried)
     except PermissionError as error:
         written.backup.unlink(missing_ok=True)
         raise InputError(str(path), f"cannot replace it ({error.strerror}); is it open in "
@@ -151,10 +154,12 @@ DROPPED_PARTS = (
     (r"xl/charts/(style|colors)\d+\.xml", "chart styles and colour sets (charts keep their "
                                           "data and basic formatting)"),
     (r"customXml/", "custom XML parts"),
+    (r"xl/webextensions/", "Office add-ins and their settings (xlwings Lite's code)"),
 )
 
 
-def _load(path: Path) -> tuple[Workbook, list[str]]:
+def _load(path: Path) -> tuple[Workbook, list[str], LiteParts | None]:
+    """The workbook, what the rewrite will lose, and the add-in parts it carries over."""
     vba = path.suffix.lower() == ".xlsm"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -163,24 +168,30 @@ def _load(path: Path) -> tuple[Workbook, list[str]]:
         except Exception as error:  # openpyxl raises many types for a file that is not one
             raise InputError(str(path), f"not an Excel workbook: {error}") from error
     losses = [f"openpyxl: {w.message}" for w in caught if issubclass(w.category, UserWarning)]
-    losses.extend(_dropped_parts(path, wb))
-    return wb, list(dict.fromkeys(losses))
+    carried = read_lite_parts(path)
+    losses.extend(_dropped_parts(path, wb, carried.names if carried else frozenset()))
+    return wb, list(dict.fromkeys(losses)), carried
 
 
-def _dropped_parts(path: Path, wb: Workbook) -> list[str]:
+def _dropped_parts(path: Path, wb: Workbook, carried: frozenset[str] = frozenset()) -> list[str]:
+    """What the rewrite loses; ``carried`` names the parts put back after it."""
     found: list[str] = []
     with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
+        names = [n for n in archive.namelist() if n not in carried]
         for pattern, what in DROPPED_PARTS:
             if any(re.match(pattern, n) for n in names):
                 found.append(what)
         charts = sum(1 for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
-        pictures = shapes = 0
+        pictures = shapes = placed = 0
         for name in names:
             if re.fullmatch(r"xl/drawings/drawing\d+\.xml", name):
                 text = archive.read(name).decode("utf-8", "replace")
                 pictures += len(re.findall(r"<(?:\w+:)?pic>", text))
                 shapes += len(re.findall(r"<(?:\w+:)?(?:sp|grpSp|cxnSp)>", text))
+            elif re.fullmatch(r"xl/drawings/_rels/drawing\d+\.xml\.rels", name):
+                # An add-in placed on a sheet hangs from a drawing, which openpyxl rewrites
+                # without it (task pane add-ins such as xlwings Lite hang from the package).
+                placed += archive.read(name).count(b'/2011/relationships/webextension"')
     kept_charts = sum(len(ws._charts) for ws in wb.worksheets)
     kept_pictures = sum(len(ws._images) for ws in wb.worksheets)
     if charts > kept_charts:
@@ -189,6 +200,8 @@ def _dropped_parts(path: Path, wb: Workbook) -> list[str]:
         found.append(f"{pictures - kept_pictures} picture(s) (install Pillow to keep them)")
     if shapes:
         found.append(f"{shapes} shape(s) or text box(es)")
+    if placed:
+        found.append(f"{placed} Office add-in(s) placed on a sheet")
     return found
 
 

@@ -24,6 +24,7 @@ from xlmargin.roster import (
     starter_roster,
 )
 from xlmargin.sheets import LITE, NATIVE, UDF, build_workbook
+from xlmargin.sheets.lite_parts import LiteParts, add_parts
 
 SUFFIX = {LITE: ".xlsx", UDF: ".xlsm", NATIVE: ".xlsx"}
 
@@ -109,10 +110,11 @@ def _umask() -> int:
     return current
 
 
-def save_atomic(wb: Workbook, path: Path) -> None:
+def save_atomic(wb: Workbook, path: Path, *, parts: LiteParts | None = None) -> None:
     """Write next to ``path`` and rename over it: a reader never sees half a file, and a failed
-    write leaves the old file as it was. An OS error (a read-only or special folder, ``path``
-    a folder, a full disk) is an InputError naming ``path``."""
+    write leaves the old file as it was. ``parts`` (xlwings Lite's, which openpyxl cannot write)
+    go into the written file before the rename. An OS error (a read-only or special folder,
+    ``path`` a folder, a full disk) is an InputError naming ``path``."""
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
                                         dir=path.parent)
@@ -121,6 +123,8 @@ def save_atomic(wb: Workbook, path: Path) -> None:
     os.close(handle)
     try:
         wb.save(temp)
+        if parts is not None:
+            add_parts(temp, parts)
         # mkstemp makes the file private (0600); give it the mode a plain new file would get.
         os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(temp, path)
