@@ -1,5 +1,5 @@
-"""The native workbook, recalculated by LibreOffice, equals `xlmargin report` and calc: every
-computed cell of every client row, the Summary and the Crossover table."""
+"""The native and the xlwings Lite workbooks, recalculated by LibreOffice, equal `xlmargin
+report` and calc: every computed cell of every client row, the Summary and the Crossover table."""
 
 from __future__ import annotations
 
@@ -12,22 +12,26 @@ from openpyxl import load_workbook
 
 from xlmargin import calc
 from xlmargin.portfolio import Portfolio
-from xlmargin.sheets import NATIVE
+from xlmargin.sheets import LITE, NATIVE
 from xlmargin.sheets import layout as lay
 from xlmargin.sheets.crossover import SCENARIO_ROW, TABLE_FIRST, scenario_columns
-from xlmargin.sheets.files import build_from_files, save_atomic
+from xlmargin.sheets.files import build_from_files, save_workbook
 from xlmargin.sheets.read import read_report
 
 AS_OF = date(2026, 11, 1)
 C = lay.COL
 
 
-def build(tmp_path: Path, roster: Path | None = None, name: str = "agency.xlsx") -> Path:
-    wb, _count = build_from_files("Test Agency", roster=roster, mode=NATIVE, as_of=AS_OF,
+def build(tmp_path: Path, roster: Path | None = None, name: str = "agency.xlsx",
+          mode: str = NATIVE) -> Path:
+    wb, _count = build_from_files("Test Agency", roster=roster, mode=mode, as_of=AS_OF,
                                   extra_rows=5)
     path = tmp_path / name
-    save_atomic(wb, path)
+    save_workbook(wb, path, mode)
     return path
+
+
+MODES = pytest.mark.parametrize("mode", [NATIVE, LITE])
 
 
 def close(a: object, b: float | None) -> bool:
@@ -95,8 +99,9 @@ def report_settings(values: dict[str, dict[str, object]]) -> tuple[float, float,
     return found["BaseMonthlyUSD"], found["PerClientUSD"], found["Buffer"]
 
 
-def test_starter_workbook_equals_report(tmp_path: Path) -> None:
-    path = build(tmp_path)
+@MODES
+def test_starter_workbook_equals_report(tmp_path: Path, mode: str) -> None:
+    path = build(tmp_path, mode=mode)
     report = read_report(path)
     assert len(report.clients) >= 10 and not report.warnings
     # One hand-derived anchor so the two engines cannot agree on a shared mistake: Pinecrest
@@ -107,10 +112,11 @@ def test_starter_workbook_equals_report(tmp_path: Path) -> None:
     assert_matches(recalculated_values(path, tmp_path / "lo"), report)
 
 
-def test_edited_workbook_equals_report(tmp_path: Path) -> None:
+@MODES
+def test_edited_workbook_equals_report(tmp_path: Path, mode: str) -> None:
     """A user's edits: a price changed, text in a number cell, a blank revenue, a new row with
     typed tokens. LibreOffice leaves the bad rows out of the totals; so does report."""
-    path = build(tmp_path)
+    path = build(tmp_path, mode=mode)
     wb = load_workbook(path)
     ws = wb["Clients"]
     ws[f"{C['interactions_per_day']}7"] = "lots"

@@ -100,8 +100,20 @@ def write_agency_workbook(agency: str, *, roster: str | Path | None = None,
         raise InputError(str(path), "folder does not exist")
     wb, count = build_from_files(agency, roster=roster, settings=settings, mode=mode,
                                  as_of=as_of, price_file=price_file)
-    save_atomic(wb, path)
+    save_workbook(wb, path, mode)
     return path, count
+
+
+def save_workbook(wb: Workbook, path: Path, mode: str) -> None:
+    """Save a workbook ``build_from_files`` made, atomically; in the ``lite`` mode with xlwings
+    Lite's parts holding its main.py and requirements.txt."""
+    parts = None
+    if mode == LITE:
+        from xlmargin.excel.lite import main_py, requirements_txt
+        from xlmargin.sheets.lite_parts import LiteCode, parts_for
+
+        parts = parts_for(LiteCode(main_py=main_py(), requirements_txt=requirements_txt()))
+    save_atomic(wb, path, parts=parts)
 
 
 def _umask() -> int:
