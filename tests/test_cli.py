@@ -68,6 +68,43 @@ def test_crossover_table_includes_the_crossover_and_margins(capsys) -> None:
     assert "$153.50" in out  # 133.50 + 4 x 5 at the crossover row
 
 
+def test_crossover_margins_only_at_a_revenue_that_was_typed(capsys) -> None:
+    code, out, _ = run(capsys, "crossover", "--api-cost", "285")
+    assert code == 0
+    assert "margin" not in out.split("give --revenue for margins.")[1]
+    assert "Crossover: 1 client. From 1 client on" in out  # singular, both times
+    code, out, _ = run(capsys, "crossover", "--api-cost", "285", "--json")
+    data = json.loads(out)
+    assert data["revenue_per_client"] is None
+    assert all(r["api_margin"] is None and r["ft_margin"] is None for r in data["table"])
+    code, out, _ = run(capsys, "crossover", "--api-cost", "180", "--revenue", "1500",
+                       "--clients", "1", "--json")
+    row = json.loads(out)["table"][0]
+    # The article's table: (1500 - 180) / 1500 = 88.0% and (1500 - 138.50) / 1500 = 90.8%.
+    assert row["api_margin"] == pytest.approx((1500 - 180) / 1500)
+    assert row["ft_margin"] == pytest.approx((1500 - 138.50) / 1500)
+    code, out, _ = run(capsys, "crossover", "--api-cost", "180", "--revenue", "1500")
+    assert "margins at $1,500.00 revenue per client" in out and "88.0%" in out
+
+
+def test_prices_per_million_tokens_read_the_same_everywhere(capsys) -> None:
+    _, out, _ = run(capsys, "cost", "--model", "gpt-4o-mini", "--use-case",
+                    "customer_support", "--interactions", "100")
+    assert "$0.15 / 1M" in out and "$0.60 / 1M" in out
+    _, out, _ = run(capsys, "prices", "gpt-4o-mini")
+    mini = next(line for line in out.splitlines() if line.split()[1:2] == ["gpt-4o-mini"])
+    assert mini.split()[2:] == ["$0.15", "/", "1M", "$0.60", "/", "1M", "$0.075", "/", "1M"]
+
+
+def test_counts_are_singular_for_one() -> None:
+    from xlmargin.render import count, per_mtok
+
+    assert [count(1, "client"), count(2, "client"), count(1200, "row")] == [
+        "1 client", "2 clients", "1,200 rows"]
+    assert [per_mtok(2.5), per_mtok(0.075), per_mtok(0.0375), per_mtok(15)] == [
+        "$2.50 / 1M", "$0.075 / 1M", "$0.0375 / 1M", "$15.00 / 1M"]
+
+
 def test_prices_json_fields(capsys) -> None:
     code, out, _ = run(capsys, "prices", "gpt-4o-mini", "--json")
     assert code == 0

@@ -13,6 +13,23 @@ def usd(value: float | None, cents: bool = True) -> str:
     return f"${value:,.2f}" if cents else f"${value:,.0f}"
 
 
+def per_mtok(value: float | None) -> str:
+    """A price per 1M tokens: '$2.50 / 1M', '$0.075 / 1M' (cents at least, up to 4 decimals)."""
+    if value is None:
+        return "-"
+    text = f"{value:,.4f}".rstrip("0")
+    if len(text.partition(".")[2]) < 2:
+        text = f"{value:,.2f}"
+    return f"${text} / 1M"
+
+
+def count(n: int | float, noun: str, plural: str | None = None) -> str:
+    """'1 client', '3 clients', '1,200 rows'."""
+    word = noun if n == 1 else (plural or noun + "s")
+    shown = f"{n:,}" if isinstance(n, int) else f"{n:,g}"
+    return f"{shown} {word}"
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from xlmargin.errors import InputError
     from xlmargin.excel.api_cost import resolve_prices
     from xlmargin.presets import use_case
-    from xlmargin.render import dump_json, table, tokens, usd
+    from xlmargin.render import dump_json, per_mtok, table, tokens, usd
 
     input_tokens, output_tokens = args.input_tokens, args.output_tokens
     if args.use_case:
@@ -94,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
         }))
         return 0
     rows = [
-        ["Input", tokens(cost.input_tokens_per_month), f"${in_usd:g}/1M", usd(cost.input_usd)],
-        ["Output", tokens(cost.output_tokens_per_month), f"${out_usd:g}/1M",
+        ["Input", tokens(cost.input_tokens_per_month), per_mtok(in_usd), usd(cost.input_usd)],
+        ["Output", tokens(cost.output_tokens_per_month), per_mtok(out_usd),
          usd(cost.output_usd)],
     ]
     if cost.embeddings_usd:

@@ -39,8 +39,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--buffer", type=float, default=calc.BUFFER, metavar="S",
                         help="share added to self-hosting for retraining and upkeep "
                              "(%(default)g; the article suggests 0.2)")
-    parser.add_argument("--revenue", type=float, default=1500.0, metavar="USD",
-                        help="monthly retainer per client, for the margins (%(default)g)")
+    parser.add_argument("--revenue", type=float, metavar="USD",
+                        help="monthly retainer per client: adds the margins to the table "
+                             "(the article's example: 1500)")
     parser.add_argument("--clients", type=_counts, metavar="N,N,...",
                         help="client counts for the table (default: the article's "
                              "1,3,5,8,15,25 and the crossover itself)")
@@ -49,34 +50,45 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xlmargin.render import dump_json, percent, table, usd
+    from xlmargin.render import count, dump_json, percent, table, usd
 
     n = calc.crossover(args.api_cost, args.base, args.per_client, args.buffer)
     counts = args.clients or sorted({*ARTICLE_CLIENT_COUNTS, *([n] if n else [])})
-    rows = calc.crossover_table(args.api_cost, counts, revenue_per_client=args.revenue,
+    # Margins need a revenue; without one typed, none is made up.
+    revenue = args.revenue if args.revenue is not None else 1.0
+    rows = calc.crossover_table(args.api_cost, counts, revenue_per_client=revenue,
                                 base_monthly_usd=args.base, per_client_usd=args.per_client,
                                 buffer=args.buffer)
+    margins = args.revenue is not None
     if args.json:
         print(dump_json({
             "crossover": n,
             "api_cost_per_client": args.api_cost,
             "base_monthly": args.base, "per_client": args.per_client, "buffer": args.buffer,
+            "revenue_per_client": args.revenue,
             "table": [{"clients": r.clients, "api_cogs": r.api_cogs, "ft_cogs": r.ft_cogs,
-                       "api_margin": r.api_margin, "ft_margin": r.ft_margin,
+                       "api_margin": r.api_margin if margins else None,
+                       "ft_margin": r.ft_margin if margins else None,
                        "cheaper": r.winner} for r in rows],
         }))
         return 0
     if n is None:
         marginal = args.per_client * (1 + args.buffer)
-        print(f"Crossover: never. ${args.api_cost:g} of API cost per client does not exceed "
-              f"the ${marginal:g} each client adds to self-hosting.")
+        print(f"Crossover: never. {usd(args.api_cost)} of API cost per client does not exceed "
+              f"the {usd(marginal)} each client adds to self-hosting.")
     else:
-        print(f"Crossover: {n} client{'s' if n != 1 else ''}. From {n} clients on, self-hosting "
-              f"costs less than ${args.api_cost:g}/client on the API.")
-    print(table(
-        ["Clients", "API COGS", "API margin", "Self-hosted COGS", "Self-hosted margin",
-         "Cheaper"],
-        [[r.clients, usd(r.api_cogs), percent(r.api_margin), usd(r.ft_cogs),
-          percent(r.ft_margin), r.winner] for r in rows],
-        right=[True, True, True, True, True, False]))
+        print(f"Crossover: {count(n, 'client')}. From {count(n, 'client')} on, self-hosting "
+              f"costs less than {usd(args.api_cost)} per client on the API.")
+    print(f"Self-hosted: {usd(args.base)} a month plus {usd(args.per_client)} per client"
+          + (f", plus {percent(args.buffer)} buffer" if args.buffer else "")
+          + (f"; margins at {usd(args.revenue)} revenue per client." if margins
+             else "; give --revenue for margins."))
+    headers = ["Clients", "API COGS", "Self-hosted COGS", "Cheaper"]
+    if margins:
+        headers[2:2] = ["API margin"]
+        headers[4:4] = ["Self-hosted margin"]
+    lines = [[r.clients, usd(r.api_cogs), *([percent(r.api_margin)] if margins else []),
+              usd(r.ft_cogs), *([percent(r.ft_margin)] if margins else []), r.winner]
+             for r in rows]
+    print(table(headers, lines, right=[*([True] * (len(headers) - 1)), False]))
     return 0

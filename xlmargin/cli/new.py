@@ -47,10 +47,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from xlmargin.render import count as plural
     from xlmargin.sheets.files import write_agency_workbook
 
     path, count = write_agency_workbook(
         args.agency, roster=args.roster, settings=args.settings, mode=args.formulas,
         output=args.output, force=args.force, as_of=args.as_of, price_file=args.prices)
-    print(f"Wrote {path} ({count} clients, {args.formulas} formulas)")
+    print(f"Wrote {path} ({plural(count, 'client')}, {args.formulas} formulas)")
     return 0

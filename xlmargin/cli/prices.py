@@ -25,7 +25,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from xlmargin.catalog import catalog_with
     from xlmargin.errors import InputError
-    from xlmargin.render import dump_json, table
+    from xlmargin.render import count, dump_json, per_mtok, table
 
     catalog = catalog_with(args.prices)
     query = " ".join(args.query)
@@ -47,15 +47,12 @@ def run(args: argparse.Namespace) -> int:
         } for p in found]))
         return 0
 
-    def money(value: float | None) -> str:
-        return "-" if value is None else f"${value:,.3f}".rstrip("0").rstrip(".")
-
-    print(table(["Provider", "Model", "Input/1M", "Output/1M", "Cached input/1M"],
-                [[p.provider, p.model, money(p.input_usd_per_mtok),
-                  money(p.output_usd_per_mtok), money(p.cache_read_usd_per_mtok)]
+    print(table(["Provider", "Model", "Input", "Output", "Cached input"],
+                [[p.provider, p.model, per_mtok(p.input_usd_per_mtok),
+                  per_mtok(p.output_usd_per_mtok), per_mtok(p.cache_read_usd_per_mtok)]
                  for p in found],
                 right=[False, False, True, True, True]))
     as_of = found[0].as_of
-    print(f"\n{len(found)} model(s); prices as of {as_of or 'your price file'} (genai-prices "
-          "bundled snapshot). `--all` lists every model.")
+    print(f"\n{count(len(found), 'model')}; prices as of {as_of or 'your price file'} "
+          "(genai-prices bundled snapshot). `--all` lists every model.")
     return 0

@@ -18,7 +18,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "(its own Assumptions and Pricing values, as edited), or from a roster CSV "
                     "(catalog prices, --settings or the defaults). Cells that cannot be read "
                     "are listed by address on stderr; the other rows are still reported.",
-        epilog=example("xlmargin report Acme-AI.xlsm --json"),
+        epilog=example("xlmargin report Acme-AI.xlsx --json"),
         formatter_class=FORMATTER)
     add_path_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 def _text(portfolio: Any) -> str:
     """The report as tables; the open-weight column and the capacity and hidden-cost lines
     appear only when the settings turn them on."""
-    from xlmargin.render import percent, table, usd
+    from xlmargin.render import count, percent, table, usd
 
     p = portfolio
     open_weight = p.open_weight_model is not None
@@ -62,21 +62,21 @@ def _text(portfolio: Any) -> str:
         ["Gross margin", percent(p.api_margin),
          *([percent(p.open_weight_margin)] if open_weight else []), percent(p.ft_margin)],
     ], right=[False, *[True] * len(options)]))
-    crossover = "never" if p.crossover is None else f"{p.crossover} clients"
-    lines.append(f"\n{len(p.clients)} clients; average API cost {usd(p.average_api_cost)} per "
-                 f"client; crossover: {crossover}")
+    crossover = "never" if p.crossover is None else count(p.crossover, "client")
+    lines.append(f"\n{count(len(p.clients), 'client')}; average API cost "
+                 f"{usd(p.average_api_cost)} per client; crossover: {crossover}")
     if open_weight:
         lines.append(f"Hosted open-weight model: {p.open_weight_model}")
     if p.servers is not None:
         stays = p.crossover_stays_from
         lines.append(f"GPU servers: {p.servers} x {p.gpu}; self-hosting cheaper for good from: "
-                     + ("never" if stays is None else f"{stays} clients"))
+                     + ("never" if stays is None else count(stays, "client")))
     if p.retraining_usd is not None:
         lines.append(f"Retraining (in self-hosted COGS): {usd(p.retraining_usd)} a month")
     if p.setup:
         months = p.setup_payback_months
         lines.append("Setup payback, average client: "
-                     + ("never" if months is None else f"{months:.1f} months"))
+                     + ("never" if months is None else count(round(months, 1), "month")))
     return "\n".join(lines)
 
 

@@ -32,7 +32,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xlmargin.render import dump_json, table, usd
+    from xlmargin.render import count, dump_json, table, usd
 
     result = analyse(args)
     if args.json:
@@ -51,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
         print(table(["Driver (alone)", "Low to high end", "API COGS at low",
                      "API COGS at high", "Swing"], rows,
                     right=[False, False, True, True, True]))
-        print(f"\n{result.clients} clients. Low / high: every assumption at the low / high end "
-              "of the article's range\n(embeddings on retrieval clients only). Drivers: one "
-              "assumption at a time, the others as expected.")
+        print(f"\n{count(result.clients, 'client')}. Low / high: every assumption at the low / "
+              "high end of the article's range\n(embeddings on retrieval clients only). "
+              "Drivers: one assumption at a time, the others as expected.")
     for warning in result.warnings:
         print(f"xlmargin sensitivity: warning: {warning}", file=sys.stderr)
     return 0
@@ -83,9 +83,9 @@ def _signed(value: float) -> str:
 
 
 def _crossover(clients: int | None) -> str:
-    if clients is None:
-        return "never"
-    return f"{clients} client{'s' * (clients != 1)}"
+    from xlmargin.render import count
+
+    return "never" if clients is None else count(clients, "client")
 
 
 def _value(assumption: str, value: float) -> str:
