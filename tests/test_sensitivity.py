@@ -133,8 +133,10 @@ def rag_cost(prompt: float, context: float, retry: float, power: float) -> float
 
 def test_embeddings_apply_to_retrieval_clients_only() -> None:
     result = analyse([SUPPORT, RAG], [False, True], ARTICLE)
+    # The embeddings' low end is the expected 0%: the article's 5% would cost more than
+    # expected, and the range is widened to take in expected (low <= expected <= high).
     low = (support_cost(500, 2.5, 0.03, 1.10)
-           + rag_cost(500, 2.5, 0.03, 1.10) * 1.05)     # RAG pays 5% for embeddings
+           + rag_cost(500, 2.5, 0.03, 1.10) * 1.00)
     high = (support_cost(2000, 3.0, 0.08, 1.15)
             + rag_cost(2000, 3.0, 0.08, 1.15) * 1.15)   # and 15% at the high end
     expected = support_cost(1000, 2.5, 0.05, 1.15) + rag_cost(1000, 2.5, 0.05, 1.15)  # 0%
@@ -143,7 +145,8 @@ def test_embeddings_apply_to_retrieval_clients_only() -> None:
     assert result.expected.api_cogs == pytest.approx(expected, rel=1e-12)
     embeddings = next(d for d in result.drivers if d.assumption == "embeddings_overhead")
     rag = rag_cost(1000, 2.5, 0.05, 1.15)
-    assert embeddings.low_api_cogs == pytest.approx(expected + 0.05 * rag, rel=1e-12)
+    assert embeddings.low == 0.0  # min(5%, the expected 0%)
+    assert embeddings.low_api_cogs == pytest.approx(expected, rel=1e-12)
     assert embeddings.high_api_cogs == pytest.approx(expected + 0.15 * rag, rel=1e-12)
     # The same two clients, neither retrieving: no embeddings anywhere.
     plain = analyse([SUPPORT, RAG], [False, False], ARTICLE)
@@ -255,12 +258,12 @@ def test_json_shape_and_report_agreement(capsys: pytest.CaptureFixture[str]) -> 
                                                          rel=1e-12)
     assert data["expected"]["crossover"] == report["crossover"]
     # Keller & Stone and Atlas (document_qa) are the retrieval clients: the embeddings
-    # driver's low end adds 5% of their expected API cost, the high end 15%.
+    # driver's low end is the expected 0% (min(5%, 0%)), the high end adds 15% of their cost.
     rag = sum(c["api_cost"] for c in report["clients"]
               if c["client"] in ("Keller & Stone Law", "Atlas Manufacturing"))
     embeddings = next(d for d in data["drivers"] if d["assumption"] == "embeddings_overhead")
-    assert embeddings["low_api_cogs"] == pytest.approx(report["totals"]["api_cogs"]
-                                                       + 0.05 * rag, rel=1e-12)
+    assert (embeddings["low"], embeddings["high"]) == (0.0, 0.15)
+    assert embeddings["low_api_cogs"] == pytest.approx(report["totals"]["api_cogs"], rel=1e-12)
     assert embeddings["high_api_cogs"] == pytest.approx(report["totals"]["api_cogs"]
                                                         + 0.15 * rag, rel=1e-12)
 
@@ -334,7 +337,9 @@ def test_workbook_edits_to_the_ranges_are_used(tmp_path: Path,
     direct = analyse(priced, [False] * len(priced), read_settings(starter_settings()), ranges)
     for case in direct.cases:
         assert after[case.name]["api_cogs"] == pytest.approx(case.api_cogs, rel=1e-12)
-    assert after["low"]["api_cogs"] < before["low"]["api_cogs"]  # no 5% embeddings now
+    # Nobody retrieving: the embeddings' end no longer matters, and the low case (whose
+    # embeddings end was already the expected 0%) is unchanged.
+    assert after["low"]["api_cogs"] == pytest.approx(before["low"]["api_cogs"], rel=1e-12)
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path,
@@ -396,3 +401,25 @@ def test_a_client_whose_numbers_overflow_is_left_out_with_a_warning(
     assert data["high"]["api_cogs"] == pytest.approx(support_cost(2000, 3.0, 0.08, 1.15))
     prompt = next(d for d in data["drivers"] if d["assumption"] == "system_prompt_tokens")
     assert prompt["high_api_cogs"] == pytest.approx(support_cost(2000, 2.5, 0.05, 1.15))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=clients_strategy, retry=st.floats(0, 0.3), context=st.floats(1, 4),
+       prompt=st.floats(0, 4000), power=st.floats(1, 1.6), embeddings=st.floats(0, 0.4))
+def test_low_is_never_above_expected_nor_high_below(rows: list[tuple[float, ...]], retry: float,
+                                                    context: float, prompt: float,
+                                                    power: float, embeddings: float) -> None:
+    # Whatever the workbook's expected values, inside the article's ranges or outside them.
+    clients = [PricedClient(f"c{i}", "m", i_t, o_t, per_day, 100.0, p_in, p_out, p_in * cache)
+               for i, (i_t, o_t, per_day, p_in, p_out, cache, _r) in enumerate(rows)]
+    agency = AgencySettings(multipliers=Multipliers(
+        retry_rate=retry, context_multiplier=context, system_prompt_tokens=prompt,
+        power_user_multiplier=power, embeddings_overhead=embeddings))
+    result = analyse(clients, [r[-1] for r in rows], agency)
+    tolerance = 1e-9 * (1 + result.expected.api_cogs)
+    assert result.low.api_cogs <= result.expected.api_cogs + tolerance
+    assert result.expected.api_cogs <= result.high.api_cogs + tolerance
+    for d in result.drivers:
+        assert d.low <= result.expected.values[d.assumption] <= d.high
+        assert d.low_api_cogs <= result.expected.api_cogs + tolerance, d
+        assert result.expected.api_cogs <= d.high_api_cogs + tolerance, d

@@ -89,9 +89,15 @@ def test_starter_workbook_equals_the_command(tmp_path: Path,
     values = recalculated_values(path, tmp_path / "lo")
     assert_sheet_matches(values["Sensitivity"], data)
     assert close(values["Summary"]["B7"], data["expected"]["api_cogs"])
-    # The starter roster's order (hand-checked once against the table's swings).
+    # The starter roster's order. Expected is $1,902.00 a month: retries swing it by
+    # 1902.00 * (1.08 - 1.03) / 1.05 = $90.57, power users by 1902.00 * (1.15 - 1.10) / 1.15 =
+    # $82.70; embeddings (0% expected, so 0% to 15%) by 15% of the two retrieval clients'
+    # $847.66 = $127.15; the system prompt and the context multiplier swing it more.
+    swings = {d["assumption"]: d["high_api_cogs"] - d["low_api_cogs"] for d in data["drivers"]}
+    assert swings["retry_rate"] == pytest.approx(1902.00 * 0.05 / 1.05, abs=0.01)
+    assert swings["power_user_multiplier"] == pytest.approx(1902.00 * 0.05 / 1.15, abs=0.01)
     assert [d["assumption"] for d in data["drivers"]] == [
-        "system_prompt_tokens", "context_multiplier", "retry_rate", "embeddings_overhead",
+        "system_prompt_tokens", "context_multiplier", "embeddings_overhead", "retry_rate",
         "power_user_multiplier"]
 
 

@@ -2,7 +2,7 @@
 cases, and which assumption moves it most. Pure arithmetic over ``calc``'s formula; no I/O.
 
 The article builds its API cost from ranges (section 1, "The Hidden Multipliers") and then uses
-one point of each. The cases (issue 5):
+one point of each. The cases:
 
     assumption              low    high   applies to
     retry_rate              0.03   0.08   every client   ("3-8% of API calls ... retried")
@@ -14,10 +14,11 @@ one point of each. The cases (issue 5):
 
 - low: every assumption at its low end; high: every one at its high end; expected: the
   settings' (or workbook's) own values, so expected equals what ``report`` prints.
-- The ends are the article's, whatever the expected value is. With the defaults the context
-  multiplier's low end and the power-user multiplier's high end equal the expected values, and
-  the embeddings' low end (5%) is above the default 0%: "low" and "high" name the ends of the
-  article's ranges, not "below" and "above" expected.
+- The ends are the article's, widened to take in the expected value: low = min(article's low,
+  expected), high = max(article's high, expected). API cost rises with every assumption, so
+  low <= expected <= high, for each driver and for the total. With the defaults the embeddings'
+  low end is the expected 0% (the article's 5% would cost more than expected), and a context
+  multiplier of 3.5 on Assumptions makes the high end 3.5.
 - Embeddings: a retrieval client's overhead becomes the case's value; every other client keeps
   the expected overhead (0 by default), as ``report`` applies it.
 - Drivers: one assumption at a time at its low end, then its high end, the others at expected;
@@ -176,7 +177,7 @@ class Sensitivity:
         return self.low, self.expected, self.high
 
     def as_json(self) -> dict[str, object]:
-        """The shape `xlmargin sensitivity --json` prints (issue 5), with the values used."""
+        """The shape `xlmargin sensitivity --json` prints, with the values used."""
         data: dict[str, object] = {
             case.name: {"api_cogs": case.api_cogs, "crossover": case.crossover,
                         "average_api_cost": case.average_api_cost,
@@ -244,14 +245,17 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
         return Case(name, values, result.api_cogs, result.api_cogs / len(clients),
                     result.crossover)
 
-    ends = {r.assumption: r for r in ranges}
-    low = {**expected, **{a: r.low for a, r in ends.items()}}
-    high = {**expected, **{a: r.high for a, r in ends.items()}}
-    drivers = [Driver(r.assumption, r.label, r.low, r.high,
-                      calc.finite(api_cogs(load, {**expected, r.assumption: r.low},
+    # Each range widened to take in the expected value: API cost rises with every assumption,
+    # so low <= expected <= high holds for each driver and for the total.
+    ends = {r.assumption: (min(r.low, expected[r.assumption]),
+                           max(r.high, expected[r.assumption])) for r in ranges}
+    low = {**expected, **{a: lo for a, (lo, _hi) in ends.items()}}
+    high = {**expected, **{a: hi for a, (_lo, hi) in ends.items()}}
+    drivers = [Driver(r.assumption, r.label, *ends[r.assumption],
+                      calc.finite(api_cogs(load, {**expected, r.assumption: ends[r.assumption][0]},
                                            m.embeddings_overhead, m.days),
                                   f"{r.assumption} (low end): API COGS"),
-                      calc.finite(api_cogs(load, {**expected, r.assumption: r.high},
+                      calc.finite(api_cogs(load, {**expected, r.assumption: ends[r.assumption][1]},
                                            m.embeddings_overhead, m.days),
                                   f"{r.assumption} (high end): API COGS"))
                for r in ranges]

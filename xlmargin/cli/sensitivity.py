@@ -52,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
                      "API COGS at high", "Swing"], rows,
                     right=[False, False, True, True, True]))
         print(f"\n{count(result.clients, 'client')}. Low / high: every assumption at the low / "
-              "high end of the article's range\n(embeddings on retrieval clients only). "
-              "Drivers: one assumption at a time, the others as expected.")
+              "high end of the article's range, widened\nto take in expected (embeddings on "
+              "retrieval clients only). Drivers: one assumption at a time, the others as "
+              "expected.")
     for warning in result.warnings:
         print(f"xlmargin sensitivity: warning: {warning}", file=sys.stderr)
     return 0

@@ -213,14 +213,15 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
         row = WORK_FIRST + offset
         given, computed, text = FORMATS[r.assumption]
         put(ws, f"A{row}", r.label)
-        for letter, end in (("B", "low"), ("C", "high")):
-            cell = put(ws, f"{letter}{row}", Formula(f"={end_name(r.assumption, end)}"),
-                       computed)
+        # The ends widened to take in Expected, so that low <= expected <= high.
+        for letter, end, side in (("B", "low", "MIN"), ("C", "high", "MAX")):
+            cell = put(ws, f"{letter}{row}", Formula(
+                f"={side}({end_name(r.assumption, end)},{names[r.assumption]})"), computed)
             if computed == "xm_whole" and r.assumption != "system_prompt_tokens":
                 cell.number_format = DECIMAL
-        for letter, end in (("D", "low"), ("E", "high")):
+        for letter, end in (("D", "B"), ("E", "C")):
             put(ws, f"{letter}{row}", Formula("=" + api_cogs_formula(
-                {**names, r.assumption: end_name(r.assumption, end)})), "xm_usd")
+                {**names, r.assumption: f"${end}${row}"})), "xm_usd")
         put(ws, f"F{row}", Formula(f"=ABS(E{row}-D{row})"), "xm_usd")
         # Largest swing first; a tie keeps the table's order (as the CLI's stable sort).
         earlier = (f"+SUMPRODUCT(--($F${WORK_FIRST}:$F{row - 1}=F{row}))" if offset else "")
@@ -236,8 +237,11 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
                                   "Average / client", "Crossover (clients)"])
     ws.row_dimensions[CASES_HEADER].height = 30
     for case, row in CASE_ROWS.items():
-        values = {r.assumption: (layout.MULTIPLIER_NAMES[r.assumption] if case == sens.EXPECTED
-                                 else end_name(r.assumption, case)) for r in ranges}
+        # Low and High take each assumption's end from the work table (widened to Expected).
+        column = {sens.LOW: "B", sens.HIGH: "C"}.get(case)
+        values = {r.assumption: (f"${column}${WORK_FIRST + i}" if column
+                                 else layout.MULTIPLIER_NAMES[r.assumption])
+                  for i, r in enumerate(ranges)}
         put(ws, f"A{row}", CASE_LABELS[case])
         put(ws, f"B{row}", Formula("=" + api_cogs_formula(values)), "xm_usd")
         put(ws, f"C{row}", Formula(f"=B{row}-{expected}"), "xm_usd")
