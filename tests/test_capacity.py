@@ -235,7 +235,7 @@ def test_without_the_new_settings_nothing_changes() -> None:
     # $70.64 a client (section 1's Sonnet client): 133.50 / (70.64 - 5) = 2.03 -> 3 clients.
     assert result.ft_cogs == 138.5 and result.servers is None and result.crossover == 3
     data = result.as_json()
-    assert set(data) == {"clients", "totals", "crossover", "warnings"}
+    assert set(data) == {"clients", "totals", "crossover", "complete", "skipped", "warnings"}
     assert "servers" not in data["totals"]
 
 

@@ -125,7 +125,7 @@ def test_report_names_bad_cells_and_keeps_good_rows(tmp_path: Path) -> None:
     wb.save(out)
     assert wb["Assumptions"]["C8"].value == "RetryRate"
     result = xlmargin("report", str(out), "--json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # reported, but incomplete
     data = json.loads(result.stdout)
     assert len(data["clients"]) == 12 - 1 - 3
     warnings = "\n".join(data["warnings"])
@@ -134,6 +134,36 @@ def test_report_names_bad_cells_and_keeps_good_rows(tmp_path: Path) -> None:
     assert "Clients!B9: unknown use case 'astrology'" in warnings
     assert "Assumptions!B8: expected a number, got 'two'; using the default" in warnings
     assert "Clients!H7" in result.stderr  # the text output's warnings go to stderr too
+    assert data["complete"] is False
+    assert data["skipped"] == [
+        {"row": 7, "cell": "Clients!H7", "message": "expected a number, got 'n/a'"},
+        {"row": 8, "cell": "Clients!E8", "message": "model 'gpt-17' is not on the Pricing sheet"},
+        {"row": 9, "cell": "Clients!B9", "message": "unknown use case 'astrology'"}]
+    # Every client reported carries its model and status.
+    assert all(set(c) >= {"model", "status"} for c in data["clients"])
+    text = xlmargin("report", str(out), cwd=tmp_path)
+    assert text.returncode == 1
+    assert text.stdout.startswith("INCOMPLETE: 3 rows (rows 7, 8, 9) left out of every total")
+    sens = xlmargin("sensitivity", str(out), "--json", cwd=tmp_path)
+    assert sens.returncode == 1
+    assert json.loads(sens.stdout)["skipped"] == data["skipped"]
+    sens_text = xlmargin("sensitivity", str(out), cwd=tmp_path)
+    assert sens_text.returncode == 1 and sens_text.stdout.startswith("INCOMPLETE: 3 rows")
+
+
+def test_report_of_a_complete_workbook_exits_0_and_of_nothing_exits_2(tmp_path: Path) -> None:
+    out = tmp_path / "acme.xlsx"
+    assert main(["new", "Acme", "--formulas", "native", "-o", str(out), *AS_OF]) == 0
+    done = xlmargin("report", str(out), "--json", cwd=tmp_path)
+    assert done.returncode == 0 and json.loads(done.stdout)["complete"] is True
+    wb = load_workbook(out)
+    ws = wb["Clients"]
+    for row in range(lay.FIRST_ROW, lay.FIRST_ROW + 12):
+        ws[f"{lay.COL['monthly_revenue']}{row}"] = "tbd"
+    wb.save(out)
+    none = xlmargin("report", str(out), cwd=tmp_path)
+    assert none.returncode == 2
+    assert "no client could be reported (Clients!H5: expected a number, got 'tbd'" in none.stderr
 
 
 def test_report_on_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
@@ -192,10 +222,13 @@ def test_report_skips_a_client_whose_numbers_overflow_and_keeps_the_rest(
     ws[f"{lay.COL['interactions_per_day']}10"] = 1e308  # finite, but its month overflows
     wb.save(out)
     result = xlmargin("report", str(out), "--json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # reported, but incomplete
     data = json.loads(result.stdout)
     assert data["warnings"] == ["Clients!A10: client 'Atlas Manufacturing' skipped: API cost: "
                                 "too large to compute (the inputs overflow a float)"]
+    assert data["skipped"] == [{"row": 10, "cell": "Clients!A10", "message": (
+        "client 'Atlas Manufacturing': API cost: too large to compute (the inputs overflow a "
+        "float)")}]
     assert len(data["clients"]) == 11
     assert "Atlas Manufacturing" not in [c["client"] for c in data["clients"]]
     assert data["totals"]["revenue"] == STARTER_REVENUE - 1500
@@ -208,7 +241,7 @@ def test_a_roster_row_whose_numbers_overflow(tmp_path: Path) -> None:
                       "A,customer_support,100,gpt-4o,1500\n"
                       "B,customer_support,1e308,gpt-4o,900\n", encoding="utf-8")
     report = xlmargin("report", "roster.csv", "--json", *AS_OF, cwd=tmp_path)
-    assert report.returncode == 0, report.stderr
+    assert report.returncode == 1, report.stderr  # reported, but incomplete
     data = json.loads(report.stdout)
     assert data["warnings"] == ["roster.csv: row 3: client 'B' skipped: API cost: too large to "
                                 "compute (the inputs overflow a float)"]

@@ -75,11 +75,12 @@ def test_status_flags() -> None:
     assert status(0.6, 0.6) == OK
 
 
-def test_json_shape_is_the_issues() -> None:
+def test_json_shape_is_the_documented_one() -> None:
     data = compute([client("A", 350, 250, 100, 1500, 2.5, 10.0)], ARTICLE).as_json()
-    assert set(data) == {"clients", "totals", "crossover", "warnings"}
-    assert set(data["clients"][0]) == {"client", "api_cost", "ft_cost", "revenue",
-                                       "api_margin", "ft_margin"}
+    assert set(data) == {"clients", "totals", "crossover", "complete", "skipped", "warnings"}
+    assert set(data["clients"][0]) == {"client", "model", "api_cost", "ft_cost", "revenue",
+                                       "api_margin", "ft_margin", "status"}
+    assert data["complete"] is True and data["skipped"] == []
     assert set(data["totals"]) == {"revenue", "api_cogs", "ft_cogs", "api_margin", "ft_margin"}
 
 

@@ -390,10 +390,12 @@ def test_a_client_whose_numbers_overflow_is_left_out_with_a_warning(
                       "Support,customer_support,100,gpt-4o,1500\n"
                       "Huge,customer_support,1e308,gpt-4o,900\n", encoding="utf-8")
     code, out, err = run(capsys, "sensitivity", roster, "--as-of", AS_OF, "--json")
-    assert code == 0, err
+    assert code == 1, err  # reported, but incomplete
     data = json.loads(out)
     assert data["warnings"] == [f"{roster}: row 3: client 'Huge' skipped: API cost: too large "
                                 "to compute (the inputs overflow a float)"]
+    assert data["complete"] is False
+    assert [(s["row"], s["cell"]) for s in data["skipped"]] == [(3, f"{roster}: row 3")]
     assert data["clients"] == 1
     # The article's GPT-4o support client alone, at each case's values (embeddings: not RAG).
     assert data["expected"]["api_cogs"] == pytest.approx(support_cost(1000, 2.5, 0.05, 1.15))

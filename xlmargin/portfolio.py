@@ -1,9 +1,13 @@
 """The whole roster at once: each client's API cost, its share of the self-hosted cost, both
 margins, the totals and the crossover. Pure arithmetic over ``calc``; no I/O.
 
-Issue 5 adds, each only when the settings ask for it: GPU servers as the load needs them (and
-the staircase crossover), the hosted open-weight model as a third option, retraining per client
-and the setup-labor payback. Without them every number is the article's.
+Each only when the settings ask for it: GPU servers as the load needs them (and the staircase
+crossover), the hosted open-weight model as a third option, retraining per client and the
+setup-labor payback. Without them every number is the article's.
+
+Totals never leave a client out silently: every row that could not be read or computed is in
+``excluded`` (row, cell, message), and the commands say at the top that the totals are
+incomplete.
 
 This is what ``xlmargin report`` prints and what the workbook's formulas compute, so the tests
 hold the two against each other.
@@ -12,6 +16,7 @@ hold the two against each other.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -97,17 +102,26 @@ class Portfolio:
     """Whether setup labor or fees are set (then setup_payback_months None means never)."""
     skipped: list[Skipped] = field(default_factory=list)
     """Clients left out because their numbers do not compute (also in ``warnings``)."""
+    excluded: list[ExcludedRow] = field(default_factory=list)
+    """Every row left out of the totals: unreadable ones (given to ``compute``) and the
+    ``skipped`` ones."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.excluded
 
     def as_json(self) -> dict[str, object]:
-        """The shape `xlmargin report --json` prints (issue 3), plus issue 5's keys when their
-        settings are on: totals.servers and crossover_stays_cheaper_from with capacity,
-        open_weight_cost per client and open_weight_cogs/margin with an open-weight model,
-        totals.retraining_usd and totals.setup_payback_months with hidden costs."""
+        """The shape `xlmargin report --json` prints, plus the keys of options that are on:
+        totals.servers and crossover_stays_cheaper_from with capacity, open_weight_cost per
+        client and open_weight_cogs/margin with an open-weight model, totals.retraining_usd and
+        totals.setup_payback_months with hidden costs. ``complete`` is false when ``skipped``
+        lists rows left out of every total."""
         clients = []
         for c in self.clients:
             row: dict[str, object] = {
-                "client": c.client, "api_cost": c.api_cost, "ft_cost": c.ft_cost,
-                "revenue": c.revenue, "api_margin": c.api_margin, "ft_margin": c.ft_margin}
+                "client": c.client, "model": c.model, "api_cost": c.api_cost,
+                "ft_cost": c.ft_cost, "revenue": c.revenue, "api_margin": c.api_margin,
+                "ft_margin": c.ft_margin, "status": c.status}
             if self.open_weight_model is not None:
                 row["open_weight_cost"] = c.open_weight_cost
             clients.append(row)
@@ -128,6 +142,8 @@ class Portfolio:
             totals["retraining_usd"] = self.retraining_usd
         if self.setup:
             totals["setup_payback_months"] = self.setup_payback_months
+        data["complete"] = self.complete
+        data["skipped"] = [row.as_json() for row in self.excluded]
         data["warnings"] = self.warnings
         return data
 
@@ -139,6 +155,26 @@ def status(api_margin: float, target_margin: float) -> str:
     if api_margin < target_margin:
         return BELOW_TARGET
     return OK
+
+
+@dataclass(frozen=True, slots=True)
+class ExcludedRow:
+    """A roster or workbook row left out of every total, and why."""
+
+    row: int | None
+    """The row number on the Clients sheet or in the roster file (None when unknown)."""
+    cell: str
+    """Where the problem is, e.g. 'Clients!D7' or 'roster.csv: row 7'."""
+    message: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"row": self.row, "cell": self.cell, "message": self.message}
+
+
+def row_of(where: str) -> int | None:
+    """7 for 'Clients!D7' or 'roster.csv: row 7'; None when ``where`` names no row."""
+    match = re.search(r"(?:!\$?[A-Z]{1,3}\$?|\brow )(\d+)\b", where)
+    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +212,8 @@ def _self_hosted(costs: Sequence[calc.ApiCost], settings: AgencySettings
 
 
 def compute(clients: Sequence[PricedClient], settings: AgencySettings,
-            warnings: Sequence[str] = (), open_weight: OpenWeightPrices | None = None) -> Portfolio:
+            warnings: Sequence[str] = (), open_weight: OpenWeightPrices | None = None,
+            excluded: Sequence[ExcludedRow] = ()) -> Portfolio:
     """Every client's costs and margins, the totals and the crossover.
 
     The self-hosted cost is ft_cost(number of clients), shared out in proportion to each
@@ -186,7 +223,8 @@ def compute(clients: Sequence[PricedClient], settings: AgencySettings,
     open-weight model too.
 
     A client whose numbers do not compute (a cost or margin too large for a float, from one
-    oversized cell) is left out with a warning naming its ``where``; the others are reported.
+    oversized cell) is left out with a warning naming its ``where``, and listed in ``excluded``
+    after the rows the reader could not use (``excluded``); the others are reported.
     """
     hidden = settings.hidden_costs
     multipliers = settings.multipliers.model_dump()
@@ -286,7 +324,10 @@ def compute(clients: Sequence[PricedClient], settings: AgencySettings,
         retraining_usd=retraining * count if retraining else None,
         setup_payback_months=payback_months(hidden.setup_usd, hidden.setup_fee_usd,
                                             revenue - ft_cogs, count),
-        setup=hidden.has_setup, skipped=skipped)
+        setup=hidden.has_setup, skipped=skipped,
+        excluded=[*excluded, *(ExcludedRow(row_of(s.client.where), s.client.where or "roster",
+                                           f"client {s.client.client!r}: {s.error}")
+                               for s in skipped)])
 
 
 def payback_months(setup_usd: float, setup_fee_usd: float, monthly_profit: float,

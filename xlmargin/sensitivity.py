@@ -44,10 +44,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from xlmargin import calc
+from xlmargin import article, calc
 from xlmargin.errors import InputError
 from xlmargin.models import AgencySettings
-from xlmargin.portfolio import PricedClient, compute
+from xlmargin.portfolio import ExcludedRow, PricedClient, compute, row_of
 from xlmargin.presets import USE_CASES
 
 LOW, EXPECTED, HIGH = "low", "expected", "high"
@@ -66,15 +66,19 @@ class Range:
 
 
 ARTICLE_RANGES: tuple[Range, ...] = (
-    Range("retry_rate", "Retry rate", 0.03, 0.08, "3-8% of API calls are retried"),
-    Range("context_multiplier", "Context multiplier", 2.5, 3.0,
-          "multi-turn chatbots: multiply by 2.5-3x"),
-    Range("system_prompt_tokens", "System prompt tokens", 500.0, 2000.0,
-          "the system prompt is typically 500-2,000 tokens"),
-    Range("power_user_multiplier", "Power-user multiplier", 1.10, 1.15,
-          "10-15% of users generate 50%+ of the tokens"),
-    Range("embeddings_overhead", "Embeddings overhead", 0.05, 0.15,
-          "RAG pays for embeddings too: adds 5-15%", retrieval_only=True),
+    Range("retry_rate", "Retry rate", article.RETRY_RANGE.low, article.RETRY_RANGE.high,
+          article.RETRY_RANGE.wording[0]),
+    Range("context_multiplier", "Context multiplier", article.CONTEXT_RANGE.low,
+          article.CONTEXT_RANGE.high, article.CONTEXT_RANGE.wording[0]),
+    Range("system_prompt_tokens", "System prompt tokens", article.SYSTEM_PROMPT_RANGE.low,
+          article.SYSTEM_PROMPT_RANGE.high, article.SYSTEM_PROMPT_RANGE.wording[0]),
+    # The article gives the heavy users' share, not a multiplier: xlmargin reads 10-15% of
+    # users as 1.10-1.15 times the volume.
+    Range("power_user_multiplier", "Power-user multiplier", 1 + article.POWER_USER_SHARE.low,
+          1 + article.POWER_USER_SHARE.high, article.POWER_USER_SHARE.wording[0]),
+    Range("embeddings_overhead", "Embeddings overhead", article.EMBEDDINGS_RANGE.low,
+          article.EMBEDDINGS_RANGE.high, " ".join(article.EMBEDDINGS_RANGE.wording),
+          retrieval_only=True),
 )
 ASSUMPTIONS = tuple(r.assumption for r in ARTICLE_RANGES)
 
@@ -171,6 +175,12 @@ class Sensitivity:
     high: Case
     drivers: list[Driver]
     warnings: list[str] = field(default_factory=list)
+    excluded: list[ExcludedRow] = field(default_factory=list)
+    """Rows left out of every case (unreadable, or not computing at expected)."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.excluded
 
     @property
     def cases(self) -> tuple[Case, Case, Case]:
@@ -186,6 +196,8 @@ class Sensitivity:
                             "low_api_cogs": d.low_api_cogs, "high_api_cogs": d.high_api_cogs,
                             "swing": d.swing} for d in self.drivers]
         data["clients"] = self.clients
+        data["complete"] = self.complete
+        data["skipped"] = [row.as_json() for row in self.excluded]
         data["warnings"] = self.warnings
         return data
 
@@ -202,9 +214,10 @@ def check_ranges(ranges: Sequence[Range]) -> None:
 
 def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
             settings: AgencySettings, ranges: Sequence[Range] = ARTICLE_RANGES,
-            warnings: Sequence[str] = ()) -> Sensitivity:
+            warnings: Sequence[str] = (), excluded: Sequence[ExcludedRow] = ()) -> Sensitivity:
     """The low, expected and high cases and the drivers of ``clients`` (``retrieval[i]``: does
-    client i pay for embeddings)."""
+    client i pay for embeddings); ``excluded``, the rows the reader could not use, are carried
+    into the result with those that do not compute."""
     check_ranges(ranges)
     # The expected case is `report` itself. As there, a client whose numbers do not compute
     # (an oversized cell) is left out with a warning, here from every case and driver too.
@@ -216,6 +229,9 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
         clients, retrieval = [c for c, _ in kept], [r for _, r in kept]
         warnings = [*warnings, *(f"{s.client.where or 'roster'}: client {s.client.client!r} "
                                  f"skipped: {s.error}" for s in skipped)]
+    excluded = [*excluded, *(ExcludedRow(row_of(s.client.where), s.client.where or "roster",
+                                         f"client {s.client.client!r}: {s.error}")
+                             for s in skipped)]
     if not clients:
         raise InputError("roster", "no clients whose API cost computes: nothing to vary")
     m = settings.multipliers
@@ -261,4 +277,4 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
                for r in ranges]
     drivers.sort(key=lambda d: -d.swing)  # stable: ties keep the table's order
     return Sensitivity(len(clients), case(LOW, low), case(EXPECTED, expected), case(HIGH, high),
-                       drivers, list(warnings))
+                       drivers, list(warnings), list(excluded))

@@ -17,7 +17,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "totals and the crossover, in Python: from a workbook made by `xlmargin new` "
                     "(its own Assumptions and Pricing values, as edited), or from a roster CSV "
                     "(catalog prices, --settings or the defaults). Cells that cannot be read "
-                    "are listed by address on stderr; the other rows are still reported.",
+                    "are listed by address on stderr; the other rows are still reported, "
+                    "under a first line saying the totals are incomplete (exit code 1).",
         epilog=example("xlmargin report Acme-AI.xlsx --json"),
         formatter_class=FORMATTER)
     add_path_arguments(parser)
@@ -26,16 +27,35 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from xlmargin.errors import InputError
     from xlmargin.render import dump_json
 
     portfolio = _portfolio(args)
+    if not portfolio.clients:
+        reasons = "; ".join(f"{r.cell}: {r.message}" for r in portfolio.excluded[:3])
+        raise InputError(str(args.path), "no client could be reported"
+                         + (f" ({reasons})" if reasons else ": the roster is empty"))
     if args.json:
         print(dump_json(portfolio.as_json()))
     else:
         print(_text(portfolio))
     for warning in portfolio.warnings:
         print(f"xlmargin report: warning: {warning}", file=sys.stderr)
-    return 0
+    return 0 if portfolio.complete else INCOMPLETE
+
+
+INCOMPLETE = 1  # exit code: reported, but rows are left out of the totals (0 complete, 2 none)
+
+
+def incomplete_notice(excluded: Any) -> str:
+    """The line a report opens with when rows are left out of its totals."""
+    from xlmargin.render import count
+
+    rows = sorted({r.row for r in excluded if r.row is not None})
+    which = (f" (row {', '.join(map(str, rows))})" if len(rows) == 1
+             else f" (rows {', '.join(map(str, rows))})" if rows else "")
+    return (f"INCOMPLETE: {count(len(rows) or len(excluded), 'row')}{which} left out of every "
+            "total below; fix the cells named under the warnings and run again.")
 
 
 def _text(portfolio: Any) -> str:
@@ -44,6 +64,7 @@ def _text(portfolio: Any) -> str:
     from xlmargin.render import count, percent, table, usd
 
     p = portfolio
+    top = [] if p.complete else [incomplete_notice(p.excluded), ""]
     open_weight = p.open_weight_model is not None
     headers = ["Client", "Model", "API cost", *(["Open-weight"] if open_weight else []),
                "Self-hosted", "Revenue", "API margin", "SH margin", "Status"]
@@ -53,7 +74,7 @@ def _text(portfolio: Any) -> str:
             for c in p.clients]
     right = [False, False, True, *([True] if open_weight else []), True, True, True, True,
              False]
-    lines = [table(headers, rows, right=right), ""]
+    lines = [*top, table(headers, rows, right=right), ""]
     options = ["API", *(["Open-weight"] if open_weight else []), "Self-hosted"]
     lines.append(table(["Totals / month", *options], [
         ["Revenue", *[usd(p.revenue)] * len(options)],

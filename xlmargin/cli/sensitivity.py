@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import Any
 
+from xlmargin import article
 from xlmargin.cli import FORMATTER, example
 from xlmargin.cli.inputs import add_path_arguments, is_roster_csv
 
@@ -17,9 +18,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                             "which assumption moves it most",
         description="Total API COGS (and the crossover at each case's average API cost) with "
                     "every hidden multiplier at the low end of the article's range, as the "
-                    "inputs have it (expected), and at the high end: retry 3%/8%, context "
-                    "2.5/3.0, system prompt 500/2,000 tokens, power users 1.10/1.15, embeddings "
-                    "5%/15% on retrieval (document Q&A / RAG) clients only. Then each "
+                    "inputs have it (expected), and at the high end, each widened to take in "
+                    f"expected: retries {article.RETRY_RANGE.text}, context "
+                    f"{article.CONTEXT_RANGE.text}, system prompt "
+                    f"{article.SYSTEM_PROMPT_RANGE.text}, power users x1.10-1.15 (the "
+                    f"article: {article.POWER_USER_SHARE.text} generate 50%+ of the volume), "
+                    f"embeddings {article.EMBEDDINGS_RANGE.text} on retrieval (document Q&A / "
+                    "RAG) clients only. Then each "
                     "assumption alone at its low and high end, the others as expected, largest "
                     "swing first. PATH is a workbook from `xlmargin new` (its own Assumptions, "
                     "Pricing and Sensitivity values, as edited) or a roster CSV (catalog prices, "
@@ -32,12 +37,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from xlmargin.cli.report import INCOMPLETE, incomplete_notice
     from xlmargin.render import count, dump_json, table, usd
 
     result = analyse(args)
     if args.json:
         print(dump_json(result.as_json()))
     else:
+        if not result.complete:
+            print(incomplete_notice(result.excluded) + "\n")
         expected = result.expected.api_cogs
         rows = [[case.name.capitalize(), usd(case.api_cogs), _signed(case.api_cogs - expected),
                  usd(case.average_api_cost), _crossover(case.crossover)]
@@ -57,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
               "expected.")
     for warning in result.warnings:
         print(f"xlmargin sensitivity: warning: {warning}", file=sys.stderr)
-    return 0
+    return 0 if result.complete else INCOMPLETE
 
 
 def analyse(args: argparse.Namespace) -> Any:
@@ -73,8 +81,8 @@ def analyse(args: argparse.Namespace) -> Any:
                                  for c in clients], settings)
     from xlmargin.sheets.sensitivity import read_inputs
 
-    clients, retrieval, settings, ranges, warnings = read_inputs(args.path)
-    return analyse(clients, retrieval, settings, ranges, warnings)
+    clients, retrieval, settings, ranges, warnings, excluded = read_inputs(args.path)
+    return analyse(clients, retrieval, settings, ranges, warnings, excluded)
 
 
 def _signed(value: float) -> str:

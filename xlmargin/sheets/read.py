@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 from pydantic import ValidationError
 
@@ -29,8 +28,9 @@ from xlmargin.models import (
     Multipliers,
     Strict,
 )
-from xlmargin.portfolio import OpenWeightPrices, Portfolio, PricedClient, compute
+from xlmargin.portfolio import ExcludedRow, OpenWeightPrices, Portfolio, PricedClient, compute
 from xlmargin.sheets import layout
+from xlmargin.sheets.opening import open_read_only
 
 Prices = dict[str, tuple[float, float, float]]
 
@@ -64,6 +64,8 @@ class WorkbookInputs:
     book: Sheets
     """The small sheets' cells and the defined names (``extra_sheets`` included)."""
     sheetnames: list[str]
+    excluded: list[ExcludedRow] = field(default_factory=list)
+    """Client rows that could not be used, one entry per bad cell (also in the warnings)."""
 
 
 def read_workbook(path: str | Path, extra_sheets: tuple[str, ...] = ()) -> WorkbookInputs:
@@ -72,10 +74,7 @@ def read_workbook(path: str | Path, extra_sheets: tuple[str, ...] = ()) -> Workb
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "file not found")
-    try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many types for a file that is not a workbook
-        raise InputError(str(path), f"not an Excel workbook: {error}") from error
+    wb = open_read_only(path)  # refuses a zip bomb; a damaged sheet is an InputError
     try:
         missing = [s for s in (layout.CLIENTS, layout.PRICING, layout.ASSUMPTIONS)
                    if s not in wb.sheetnames]
@@ -97,18 +96,20 @@ def read_workbook(path: str | Path, extra_sheets: tuple[str, ...] = ()) -> Workb
         use_cases = _use_cases(book)
         prices = _prices(book)
         open_weight = _open_weight(book, prices)
-        clients = list(_clients(wb[layout.CLIENTS], use_cases, prices, book.warnings))
+        excluded: list[ExcludedRow] = []
+        clients = list(_clients(wb[layout.CLIENTS], use_cases, prices, book.warnings,
+                                excluded))
         sheetnames = list(wb.sheetnames)
     finally:
         wb.close()
-    return WorkbookInputs(clients, settings, open_weight, book, sheetnames)
+    return WorkbookInputs(clients, settings, open_weight, book, sheetnames, excluded)
 
 
 def read_report(path: str | Path) -> Portfolio:
     """Recompute a workbook made by ``xlmargin new`` (and perhaps edited since)."""
     found = read_workbook(path)
     return compute(found.clients, found.settings, found.book.warnings,
-                   open_weight=found.open_weight)
+                   open_weight=found.open_weight, excluded=found.excluded)
 
 
 def _settings(book: Sheets) -> AgencySettings:
@@ -252,7 +253,7 @@ INPUTS = ("client", "use_case", "interactions_per_day", "model", "monthly_revenu
 
 
 def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
-             warnings: list[str]) -> Iterator[PricedClient]:
+             warnings: list[str], excluded: list[ExcludedRow]) -> Iterator[PricedClient]:
     rows = ws.iter_rows(values_only=True)
     header, columns = _header(rows)
     needed = [k for k in ("client", "interactions_per_day", "model", "monthly_revenue",
@@ -310,6 +311,9 @@ def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
         if problems:
             problems = list(dict.fromkeys(problems))
             warnings.append(f"row {r} skipped: " + "; ".join(problems))
+            for problem in problems:
+                cell, _, message = problem.partition(": ")
+                excluded.append(ExcludedRow(r, cell, message))
             continue
         yield PricedClient(
             client=str(name), model=str(model), input_tokens=numbers["input_tokens"],

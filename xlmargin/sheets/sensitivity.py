@@ -33,7 +33,7 @@ from xlmargin import calc
 from xlmargin import sensitivity as sens
 from xlmargin.errors import InputError
 from xlmargin.models import AgencySettings
-from xlmargin.portfolio import PricedClient
+from xlmargin.portfolio import ExcludedRow, PricedClient
 from xlmargin.sheets import layout
 from xlmargin.sheets.cells import (
     MUTED,
@@ -335,16 +335,18 @@ def _tornado(ws: Worksheet) -> None:
 
 
 def read_inputs(path: str | Path) -> tuple[list[PricedClient], list[bool], AgencySettings,
-                                           tuple[sens.Range, ...], list[str]]:
-    """What ``report`` reads from a workbook (its own Assumptions, Pricing and client rows),
-    whether each client uses retrieval, and the Sensitivity sheet's ranges and retrieval use
-    cases (the article's when the sheet is not there)."""
+                                           tuple[sens.Range, ...], list[str],
+                                           list[ExcludedRow]]:
+    """What ``report`` reads from a workbook (its own Assumptions, Pricing and client rows, and
+    the rows it cannot use), whether each client uses retrieval, and the Sensitivity sheet's
+    ranges and retrieval use cases (the article's when the sheet is not there)."""
     from xlmargin.sheets.read import read_workbook
 
     found = read_workbook(path, extra_sheets=(SHEET,))
     ranges, retrieval_keys = _ranges(found.book, SHEET in found.sheetnames)
     retrieval = [sens.is_retrieval(c.use_case, retrieval_keys) for c in found.clients]
-    return found.clients, retrieval, found.settings, ranges, found.book.warnings
+    return (found.clients, retrieval, found.settings, ranges, found.book.warnings,
+            found.excluded)
 
 
 def _ranges(book: Any, present: bool) -> tuple[tuple[sens.Range, ...], list[str]]:
