@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import random
 import re
 import tomllib
@@ -252,6 +253,8 @@ def test_micropip_installs_xlmargin_from_the_requirements_lines_alone(lite: Lite
 
 def test_under_pyodide_there_is_no_numpy_and_the_column_did_without(lite: Lite) -> None:
     run = lite.run()
+    pinned = json.loads((HARNESS / "package.json").read_text())["dependencies"]["pyodide"]
+    assert lite.pyodide["pyodide"] == pinned
     assert (run["platform"], run["python"][:4]) == ("emscripten", "3.14")
     assert run["importable"] == [] and run["imported"] == []
     assert "numpy" in lite.cpython["imported"]  # the reference took the numpy path
@@ -293,6 +296,7 @@ def value(answer: dict[str, Any]) -> Any:
 
 def test_the_readme_examples_answer_as_derived_by_hand(lite: Lite) -> None:
     got = lite.answers(lite.run(), "main_py()")
+    assert sorted(name for name, _, _ in readme_examples()) == sorted(EXCEL_FUNCTIONS)
     for name, _, shown in readme_examples():
         (cell,) = value(got[f"readme {name}"])
         assert cell == [pytest.approx(HAND[name], rel=1e-12)], name
