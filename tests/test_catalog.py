@@ -133,3 +133,22 @@ def test_cached_input_costs_the_input_price_when_no_cache_price_is_listed() -> N
                           output_usd_per_mtok=15)
     assert listed.cache_read_or_input_usd_per_mtok == 0.3
     assert unlisted.cache_read_or_input_usd_per_mtok == 3.0  # no discount
+
+
+def test_listed_answers_overrides_as_they_are_and_fails_as_lookup_does() -> None:
+    catalog = Catalog(TINY, bundled=False)
+    assert catalog.listed("Acme Large") is TINY[0]
+    with pytest.raises(UnknownModelError) as raised:
+        catalog.listed("acme-larg")
+    assert raised.value.suggestions[0] == "acme-large"
+    with pytest.raises(InputError, match="expected a model name"):
+        catalog.listed(" ")
+
+
+def test_a_bundled_listed_price_has_the_lookups_fields(bundled: Catalog) -> None:
+    listed, price = bundled.listed("Claude 3 Haiku"), bundled.lookup("Claude 3 Haiku")
+    assert (listed.provider, listed.model, listed.input_usd_per_mtok,
+            listed.output_usd_per_mtok) == ("anthropic", "claude-3-haiku", 0.25, 1.25)
+    assert (price.provider, price.model, price.input_usd_per_mtok,
+            price.output_usd_per_mtok) == ("anthropic", "claude-3-haiku", 0.25, 1.25)
+    assert price.as_of == date(2026, 3, 1)
