@@ -34,3 +34,13 @@ def test_excel_function_server_import_is_light() -> None:
     # model is first looked up.
     loaded = imported_after("import xlmargin.excel.functions")
     assert not loaded & {"openpyxl", "genai_prices", "pydantic"}
+
+
+def test_the_first_excel_function_call_is_light() -> None:
+    # xlwings Lite compiles every module it imports (no bytecode caches under Pyodide): the
+    # first API_COST after a workbook opens must not pull in pydantic or genai-prices.
+    loaded = imported_after("import xlmargin.excel.functions as f\n"
+                            "assert round(f.API_COST('gpt-4o', 350, 250, 100), 2) == 53.21\n"
+                            "assert f.MODEL_PRICE('gpt-4o', 'output') == 10\n"
+                            "assert f.API_COST([['gpt-4o'], [None]], 350, 250, 100)[1] == ['']")
+    assert not loaded & {"pydantic", "genai_prices", "openpyxl"}  # numpy: ranges use it

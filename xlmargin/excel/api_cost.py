@@ -42,7 +42,7 @@ def resolve_prices(model: Any, input_price: Any, output_price: Any, cache_read_p
     listed = None
     if not is_blank(model) or not (typed_in and typed_out):
         try:
-            listed = catalog.lookup(model)
+            listed = catalog.listed(model)
         except XlmarginError:
             if not (typed_in and typed_out):
                 raise

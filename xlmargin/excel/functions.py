@@ -131,7 +131,7 @@ def MODEL_PRICE(model: Model, kind: PriceKind = None):
     """Catalog price of a model in USD per 1M tokens: input, output or cache_read."""
 
     def one(model: Any, kind: Any) -> float:
-        price = default_catalog().lookup(model)
+        price = default_catalog().listed(model)
         wanted = str(optional(kind, "input")).strip().lower().replace("-", "_")
         if wanted == "input":
             return price.input_usd_per_mtok
