@@ -1,0 +1,84 @@
+"""Opening a user's workbook to read it (``report``, ``sensitivity``): refused before anything
+is unpacked when it would unpack too far, and a damaged part is one message naming the file and
+the sheet, never a traceback.
+
+openpyxl's read-only mode parses a sheet's XML as its rows are read, so a malformed sheet fails
+in the middle of the reading, with whatever its parser met: a ParseError for broken XML, an
+IndexError for a shared string that is not there, a ValueError for a number that is not one.
+``ReadOnlyBook`` hands out sheets whose rows turn those into an InputError; the code reading
+the rows is outside that guard, so its own mistakes are not taken for a damaged file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from xlmargin.errors import InputError
+from xlmargin.sheets.zipcheck import check_zip
+
+
+class ReadOnlySheet:
+    """A read-only worksheet whose ``iter_rows`` reports a damaged sheet as an InputError."""
+
+    def __init__(self, ws: Any, where: str) -> None:
+        self._ws = ws
+        self.title: str = ws.title
+        self._where = where
+
+    def iter_rows(self, **kwargs: Any) -> Iterator[tuple[Any, ...]]:
+        try:
+            rows = self._ws.iter_rows(**kwargs)
+        except Exception as error:  # see the module's docstring
+            raise _damaged(self._where, self.title, error) from error
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:
+                raise _damaged(self._where, self.title, error) from error
+            yield row
+
+
+class ReadOnlyBook:
+    """The parts of a read-only openpyxl workbook that ``read_workbook`` uses."""
+
+    def __init__(self, wb: Any, where: str) -> None:
+        self._wb = wb
+        self._where = where
+        self.sheetnames: list[str] = list(wb.sheetnames)
+        self.defined_names = wb.defined_names
+
+    def __getitem__(self, name: str) -> ReadOnlySheet:
+        if name not in self.sheetnames:
+            raise KeyError(name)
+        try:
+            ws = self._wb[name]
+        except Exception as error:
+            raise _damaged(self._where, name, error) from error
+        return ReadOnlySheet(ws, self._where)
+
+    def close(self) -> None:
+        self._wb.close()
+
+
+def open_read_only(path: str | Path) -> ReadOnlyBook:
+    """The workbook at ``path`` for reading; InputError when it is not one or would unpack
+    past the limits (``zipcheck``)."""
+    where = str(path)
+    check_zip(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many types for a file that is not a workbook
+        raise InputError(where, f"not an Excel workbook: {error}") from error
+    return ReadOnlyBook(wb, where)
+
+
+def _damaged(where: str, sheet: str, error: Exception) -> InputError:
+    detail = str(error) or type(error).__name__
+    return InputError(f"{where}: sheet {sheet}", f"damaged, cannot be read ({detail}); open it "
+                      "in Excel and save it again")
