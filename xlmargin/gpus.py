@@ -31,7 +31,7 @@ GPUS: tuple[GpuFigures, ...] = (
     GpuFigures(
         "L4", 0.78, 4_500, 1_000,
         "$0.78/h on-demand (RunPod, Mar 2026, deploybase.ai); 1,000 decode / 4,500 prefill tok/s "
-        "planning figures for an 8B model (research 4.5, derated from ~1,400 tok/s aggregate "
+        "planning figures for an 8B model (derated from ~1,400 tok/s aggregate "
         "Llama-3-8B on vLLM, fra-vps.com)"),
     GpuFigures(
         "A10G", 1.006, 2_500, 500,
@@ -41,16 +41,16 @@ GPUS: tuple[GpuFigures, ...] = (
     GpuFigures(
         "RTX4090", 0.60, 8_000, 1_200,
         "$0.60/h on-demand (RunPod, Mar 2026); 1,200 decode / 8,000 prefill tok/s planning "
-        "figures (research 4.5; Mistral-7B FP16 on vLLM: 1,190 output tok/s at 48 concurrent, "
+        "figures (Mistral-7B FP16 on vLLM: 1,190 output tok/s at 48 concurrent, "
         "mushfiqrahman.dev)"),
     GpuFigures(
         "A100-80GB", 2.10, 15_000, 2_500,
         "$2.10/h A100 80GB PCIe on-demand (RunPod, Mar 2026); 2,500 decode / 15,000 prefill "
-        "tok/s planning figures (research 4.5; Lambda vLLM 0.5.4: Llama-3.1-8B-FP8 1,518 tok/s, "
+        "tok/s planning figures (Lambda vLLM 0.5.4: Llama-3.1-8B-FP8 1,518 tok/s, "
         "Mistral-7B 1,591 tok/s)"),
     GpuFigures(
         "H100", 1.99, 21_000, 4_000,
         "$1.99/h long-tail H100 (RunPod spot / mercatus-ai.com, 2026); 4,000 decode / 21,000 "
-        "prefill tok/s planning figures (research 4.3-4.5: vLLM 0.6 8,088 output tok/s on "
+        "prefill tok/s planning figures (vLLM 0.6 8,088 output tok/s on "
         "Llama-3.1-8B-FP8; measured prefill ~35,000 tok/s kernel-only)"),
 )

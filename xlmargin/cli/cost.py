@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from xlmargin import calc
+from xlmargin import article, calc
 from xlmargin.cli import FORMATTER, example
 
 
@@ -30,21 +30,28 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                              "content_generation or data_extraction (the article's table)")
     group = parser.add_argument_group("multipliers (the article's defaults)")
     group.add_argument("--system-prompt-tokens", type=float, default=calc.SYSTEM_PROMPT_TOKENS,
-                       metavar="N", help="system prompt tokens per interaction (%(default)g)")
+                       metavar="N", help="system prompt tokens per interaction (%(default)g; "
+                                         "the article: "
+                                         f"{article.SYSTEM_PROMPT_RANGE.help})")
     group.add_argument("--context-multiplier", type=float, default=calc.CONTEXT_MULTIPLIER,
-                       metavar="X", help="multi-turn context growth (%(default)g)")
+                       metavar="X", help="multi-turn context growth (%(default)g; the article: "
+                                         f"{article.CONTEXT_RANGE.help})")
     group.add_argument("--retry-rate", type=float, default=calc.RETRY_RATE, metavar="R",
-                       help="share of calls retried (%(default)g)")
+                       help="share of calls retried (%(default)g; the article: "
+                            f"{article.RETRY_RANGE.help})")
     group.add_argument("--power-user-multiplier", type=float,
                        default=calc.POWER_USER_MULTIPLIER, metavar="X",
                        help="power-user skew (%(default)g)")
     group.add_argument("--days", type=float, default=calc.DAYS_PER_MONTH, metavar="N",
                        help="billing days per month (%(default)g)")
-    group.add_argument("--cached-input-share", type=float, default=calc.CACHED_INPUT_SHARE,
-                       metavar="S", help="share of input billed at the cache-read price "
-                                         "(%(default)g)")
-    group.add_argument("--embeddings-overhead", type=float, default=calc.EMBEDDINGS_OVERHEAD,
-                       metavar="S", help="embeddings cost as a share of chat cost (%(default)g)")
+    extras = parser.add_argument_group("extras (off by default)")
+    extras.add_argument("--cached-input-share", type=float, default=calc.CACHED_INPUT_SHARE,
+                        metavar="S", help="share of input billed at the cache-read price "
+                                          "(%(default)g)")
+    extras.add_argument("--embeddings-overhead", type=float, default=calc.EMBEDDINGS_OVERHEAD,
+                        metavar="S", help="embeddings cost as a share of chat cost "
+                                          "(%(default)g; the article: "
+                                          f"{article.EMBEDDINGS_RANGE.help} for RAG)")
     prices = parser.add_argument_group("prices (default: the catalog)")
     prices.add_argument("--input-price", type=float, metavar="USD",
                         help="USD per 1M input tokens")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from xlmargin import calc
+from xlmargin import article, calc
 from xlmargin.cli import FORMATTER, example
 
-ARTICLE_CLIENT_COUNTS = (1, 3, 5, 8, 15, 25)
+ARTICLE_CLIENT_COUNTS = tuple(int(n) for n in article.MATH_AT_SCALE_CLIENTS.values)
 
 
 def _counts(text: str) -> list[int]:
@@ -32,19 +32,21 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--api-cost", type=float, required=True, metavar="USD",
                         help="average monthly API cost of one client")
     parser.add_argument("--base", type=float, default=calc.BASE_MONTHLY_USD, metavar="USD",
-                        help="fixed monthly self-hosting cost (%(default)g: 3 seats x $14.50 "
-                             "+ $80 GPU server + $10 other)")
+                        help="fixed monthly self-hosting cost (%(default)g, the article's "
+                             f"{article.BASE_MONTHLY.help})")
     parser.add_argument("--per-client", type=float, default=calc.PER_CLIENT_USD, metavar="USD",
-                        help="monthly self-hosting cost per client (%(default)g)")
+                        help="monthly self-hosting cost per client (%(default)g, the "
+                             f"article's {article.PER_CLIENT_USD.text})")
     parser.add_argument("--buffer", type=float, default=calc.BUFFER, metavar="S",
                         help="share added to self-hosting for retraining and upkeep "
-                             "(%(default)g; the article suggests 0.2)")
+                             f"(%(default)g; the article's step 6: {article.BUFFER.help}"
+                             f", --buffer {article.BUFFER.values[0]:g})")
     parser.add_argument("--revenue", type=float, metavar="USD",
                         help="monthly retainer per client: adds the margins to the table "
-                             "(the article's example: 1500)")
+                             f"(the article's example: {article.RETAINER.text})")
     parser.add_argument("--clients", type=_counts, metavar="N,N,...",
                         help="client counts for the table (default: the article's "
-                             "1,3,5,8,15,25 and the crossover itself)")
+                             f"{article.MATH_AT_SCALE_CLIENTS.text} and the crossover itself)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
