@@ -13,7 +13,8 @@ Each repetition, interleaved, in fresh interpreters:
    FIRST ``API_COST`` through ``custom_functions_call``. Then warm calls, each timed.
 2. The same code in a fresh CPython process (this venv, XLWINGS_ON_SERVER=true, .pyc files as
    pip leaves them): the baseline. The target is Pyodide at most 3x CPython.
-3. For the breakdown, not the target: Pyodide with site-packages compiled to .pyc first (what
+3. For the breakdown, not the target: CPython with numpy blocked (xlwings imports numpy where
+   it is installed; Pyodide has none), Pyodide with site-packages compiled to .pyc first (what
    compiling the .py files costs), and CPython with an empty pycache (``-X pycache_prefix``).
 
 A last run of each with Python's import profiler (``PYTHONPROFILEIMPORTTIME``) attributes the
