@@ -28,10 +28,12 @@ import math
 import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlmargin.errors import InputError
+
+if TYPE_CHECKING:  # imported where used: the Excel functions' first call never needs it
+    from fractions import Fraction
 
 MTOK = 1_000_000.0
 
@@ -249,6 +251,8 @@ def crossover(api_cost_per_client: float, base_monthly_usd: float = BASE_MONTHLY
     None when it never happens: each client's API cost does not exceed the self-hosted marginal
     cost per_client * (1 + buffer) + retraining, so the API line never overtakes the other.
     """
+    from fractions import Fraction
+
     number("api_cost_per_client", api_cost_per_client)
     _check_infra(base_monthly_usd, per_client_usd, buffer)
     number("retraining_usd", retraining_usd)
@@ -267,6 +271,8 @@ def server_share(input_tokens_per_month: float, output_tokens_per_month: float,
                  utilization: float = UTILIZATION) -> Fraction:
     """How many servers a month's load fills, unrounded and exact: GPU seconds over the
     seconds one server is planned to work (30 days at ``utilization``)."""
+    from fractions import Fraction
+
     number("input_tokens_per_month", input_tokens_per_month)
     number("output_tokens_per_month", output_tokens_per_month)
     number("prefill_tps", prefill_tps, above=True)
@@ -323,6 +329,8 @@ def crossover_at_capacity(api_cost_per_client: float, base_monthly_usd: float,
     cheaper were the server count frozen at servers(n)), reached by iterating from 1;
     ``stays_from`` comes from iterating n -> h(n) - 1 down from that bound. Exact rationals.
     """
+    from fractions import Fraction
+
     number("api_cost_per_client", api_cost_per_client)
     _check_infra(base_monthly_usd, per_client_usd, buffer)
     number("server_usd", server_usd, maximum=base_monthly_usd)
@@ -395,6 +403,8 @@ class CrossoverRow:
 
 def servers_for(clients: int, servers_per_client: float | Fraction) -> int:
     """Servers ``clients`` average clients need: never fewer than the one self-hosting runs."""
+    from fractions import Fraction
+
     return max(1, math.ceil(clients * Fraction(servers_per_client)))
 
 

@@ -13,7 +13,6 @@ the one lookup algorithm on either; genai-prices itself is imported only for
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -147,6 +146,8 @@ class Catalog:
                 for key, (_provider, model) in _bundled().models_by_key.items():
                     choices.setdefault(key, model.id)
             self._choices = choices
+        import difflib  # only for a name nobody knows: kept off the first call's path
+
         close = difflib.get_close_matches(name_key(name), list(self._choices), n=6, cutoff=0.6)
         return list(dict.fromkeys(self._choices[c] for c in close))[:3]
 
