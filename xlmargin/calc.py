@@ -25,7 +25,6 @@ from floats and a whole column from numpy arrays (see ``columns.py``).
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -69,10 +68,12 @@ def number(where: str, value: Any, *, minimum: float = 0.0, above: bool = False,
 
     ``above`` makes the minimum exclusive. The message names ``where`` (an argument, field or cell).
     """
-    if type(value) not in (float, int) and (isinstance(value, bool)
-                                            or not isinstance(value, numbers.Real)):
-        shown = "blank" if value is None or value == "" else _shown(value)
-        raise InputError(where, f"expected a number, got {shown}")
+    if type(value) not in (float, int):
+        import numbers  # a Fraction or numpy number from Python; cells pass floats
+
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            shown = "blank" if value is None or value == "" else _shown(value)
+            raise InputError(where, f"expected a number, got {shown}")
     try:
         x = float(value)
     except OverflowError:  # an int past 1.8e308
