@@ -4,6 +4,7 @@ through ``Formula``, the workbook's styles and number formats, and defined names
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
@@ -102,11 +103,31 @@ def write_text(cell: Any, text: str, where: str) -> None:
     if len(text) > MAX_CELL_CHARS:
         raise InputError(where, f"text longer than Excel's {MAX_CELL_CHARS:,} characters per "
                          "cell")
-    cell.value = clean_text(text)
+    cleaned = clean_text(text)
+    if cleaned != text:
+        _CLEANED.setdefault(cell.parent.parent, []).append(where)
+    cell.value = cleaned
     # openpyxl guesses "formula" for text starting with '='; assigning re-guesses, so the type
     # is set after the value.
     cell.data_type = "s"
     cell.quotePrefix = text.startswith(FORMULA_STARTS)
+
+
+# Where write_text replaced control characters, per workbook, so the command that saves it can
+# say so (weak: a workbook's record goes with it).
+_CLEANED: WeakKeyDictionary[Workbook, list[str]] = WeakKeyDictionary()
+LISTED_CELLS = 10
+
+
+def cleaned_warning(wb: Workbook) -> str | None:
+    """One line naming the cells whose text lost control characters, or None."""
+    cells = list(dict.fromkeys(_CLEANED.get(wb, ())))
+    if not cells:
+        return None
+    more = len(cells) - LISTED_CELLS
+    return ("control characters (a worksheet cannot hold them) replaced by spaces in "
+            + ", ".join(cells[:LISTED_CELLS]) + (f" and {more:,} more cell(s)" if more > 0
+                                                  else ""))
 
 
 _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], " ")
