@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
 
 from xlmargin import __version__
 from xlmargin.errors import XlmarginError
@@ -45,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return args.run(args)
+        with _signals_raise():
+            return args.run(args)
     except XlmarginError as error:
         print(f"xlmargin {args.command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -56,6 +59,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"xlmargin {args.command}: error: {where}{error.strerror or error}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"xlmargin {args.command}: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Stopped as stop:
+        print(f"xlmargin {args.command}: stopped by {signal.Signals(stop.signum).name}",
+              file=sys.stderr)
+        return 128 + stop.signum
+
+
+class Stopped(BaseException):
+    """The process was asked to end (SIGTERM, SIGHUP). Raised, as Ctrl-C raises
+    KeyboardInterrupt, so that the ``finally`` and ``except BaseException`` blocks run and
+    remove temp files; the default action would end the process on the spot. A BaseException,
+    so that no ``except Exception`` mistakes it for a problem with a file."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> NoReturn:
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Stopped while a command runs; the handlers are put back
+    after (main() also runs inside other programs, such as the tests)."""
+    previous: dict[int, Any] = {}
+    try:
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None:
+                previous[number] = signal.signal(number, _stop)
+    except ValueError:  # not the main thread: signals stay as they are
+        pass
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def example(text: str) -> str:
