@@ -122,3 +122,5 @@ def _write_workbook(path: Path, data: dict[str, Any], files: list[str], out: Tex
     for loss in written.losses:
         print(f"warning: {path.name}: not kept by the rewrite (the backup has it): {loss}",
               file=sys.stderr)
+    for warning in written.warnings:
+        print(f"warning: {path.name}: {warning}", file=sys.stderr)

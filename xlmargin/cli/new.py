@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from typing import Any
 
@@ -48,10 +49,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from xlmargin.render import count as plural
-    from xlmargin.sheets.files import write_agency_workbook
+    from xlmargin.sheets.files import make_agency_workbook
 
-    path, count = write_agency_workbook(
+    made = make_agency_workbook(
         args.agency, roster=args.roster, settings=args.settings, mode=args.formulas,
         output=args.output, force=args.force, as_of=args.as_of, price_file=args.prices)
-    print(f"Wrote {path} ({plural(count, 'client')}, {args.formulas} formulas)")
+    print(f"Wrote {made.path} ({plural(made.clients, 'client')}, {args.formulas} formulas)")
+    for note in made.notes:
+        print(f"note: {note}")
+    for warning in made.warnings:
+        print(f"xlmargin new: warning: {warning}", file=sys.stderr)
     return 0

@@ -46,6 +46,7 @@ from xlmargin.sheets.cells import (
     RED_FILL,
     SUBTITLE,
     Formula,
+    cleaned_warning,
     define,
     fill,
     header_row,
@@ -56,8 +57,11 @@ from xlmargin.sheets.cells import (
     title,
     widths,
 )
-from xlmargin.sheets.files import save_atomic
+from xlmargin.sheets.files import leftover_notes, save_atomic
 from xlmargin.sheets.lite_parts import LiteParts, read_lite_parts
+from xlmargin.sheets.lock import locked
+from xlmargin.sheets.tempfiles import flush_to_disk, new_temp, resolved, sweep
+from xlmargin.sheets.zipcheck import check_zip
 
 ACTUALS = "Actuals"
 TITLE = "Actual API cost vs forecast"
@@ -94,6 +98,7 @@ class Written:
     tolerance: float
     losses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_path(path: str | Path) -> Path:
@@ -117,6 +122,23 @@ def write_actuals(path: str | Path, data: Mapping[str, Any], *, sources: Sequenc
     if not data.get("months"):
         raise InputError(", ".join(sources) or "import", "no usage in the files: nothing to "
                          f"write to {path.name}")
+    # A link is written through (the file it points to is updated, the link kept), so the
+    # lock and the backup go with that file.
+    target = resolved(path)
+    # Locked from reading to replacing: a second import waits, so it reads this one's result
+    # instead of overwriting it with an Actuals sheet made from the same original.
+    with locked(target, str(path)):
+        removed = sweep(target)
+        written = _rewrite(path, target, data, sources, now)
+        written.notes.extend(leftover_notes(removed))
+    if path.is_symlink():
+        written.notes.append(f"{path} is a symbolic link: wrote the file it points to, "
+                             f"{target}, and kept the original beside it as {written.backup}")
+    return written
+
+
+def _rewrite(path: Path, target: Path, data: Mapping[str, Any], sources: Sequence[str],
+             now: datetime) -> Written:
     wb, losses, carried = _load(path)
     _check(wb, path)
     tolerance = _old_tolerance(wb)
@@ -124,21 +146,23 @@ def write_actuals(path: str | Path, data: Mapping[str, Any], *, sources: Sequenc
     ws = _fresh_sheet(wb, path)
     _ensure_styles(wb)
     usage = _by_name(data["clients"])
-    written = Written(path, _backup_name(path, now), [], [], tolerance, losses, notes)
+    written = Written(path, _backup_name(target, now), [], [], tolerance, losses, notes)
     _build(wb, ws, data, roster, usage, tolerance, sources, now, written)
     note = _clients_column(wb)
     if note:
         written.notes.append(note)
+    warning = cleaned_warning(wb)
+    if warning:
+        written.warnings.append(warning)
     wb.calculation.fullCalcOnLoad = True  # openpyxl drops cached results: recompute on open
-    _backup(path, written.backup)
+    _backup(target, written.backup, path)
     try:
         save_atomic(wb, path, parts=carried)
-    except PermissionError as error:
-        written.backup.unlink(missing_ok=True)
-        raise InputError(str(path), f"cannot replace it ({error.strerror}); is it open in "
-                                    "Excel? Close it and run again") from error
-    except BaseException:
-        written.backup.unlink(missing_ok=True)
+    except BaseException as error:
+        written.backup.unlink(missing_ok=True)  # nothing was written: nothing to back up
+        if isinstance(error, InputError) and isinstance(error.__cause__, PermissionError):
+            raise InputError(str(path), f"cannot replace it ({error.__cause__.strerror}); is "
+                                        "it open in Excel? Close it and run again") from error
         raise
     return written
 
@@ -160,6 +184,7 @@ DROPPED_PARTS = (
 
 def _load(path: Path) -> tuple[Workbook, list[str], LiteParts | None]:
     """The workbook, what the rewrite will lose, and the add-in parts it carries over."""
+    check_zip(path)  # before openpyxl inflates anything
     vba = path.suffix.lower() == ".xlsm"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -539,9 +564,22 @@ def _backup_name(path: Path, now: datetime) -> Path:
     return candidate
 
 
-def _backup(path: Path, backup: Path) -> None:
-    """A byte-for-byte copy; 'x' mode, so an existing backup is never overwritten."""
-    with open(path, "rb") as source, open(backup, "xb") as target:
-        shutil.copyfileobj(source, target)
-    shutil.copystat(path, backup)
-    os.chmod(backup, path.stat().st_mode & 0o777)
+def _backup(target: Path, backup: Path, path: Path) -> None:
+    """A byte-for-byte copy of ``target``, complete or absent: written to a temp file, flushed
+    to disk, then renamed (to a name ``_backup_name`` found free under the workbook's lock)."""
+    temp: Path | None = None
+    try:
+        temp = new_temp(target)
+        with open(target, "rb") as source, open(temp, "wb") as copy_:
+            shutil.copyfileobj(source, copy_)
+        shutil.copystat(target, temp)
+        flush_to_disk(temp)
+        os.replace(temp, backup)
+    except BaseException as error:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise InputError(str(backup), f"cannot write the backup: "
+                                          f"{error.strerror or error}; {path} is unchanged"
+                             ) from error
+        raise

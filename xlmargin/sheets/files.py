@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError
@@ -24,7 +26,10 @@ from xlmargin.roster import (
     starter_roster,
 )
 from xlmargin.sheets import LITE, NATIVE, UDF, build_workbook
+from xlmargin.sheets.cells import cleaned_warning
 from xlmargin.sheets.lite_parts import LiteParts, add_parts
+from xlmargin.sheets.lock import locked
+from xlmargin.sheets.tempfiles import flush_folder, flush_to_disk, new_temp, resolved, sweep
 
 SUFFIX = {LITE: ".xlsx", UDF: ".xlsm", NATIVE: ".xlsx"}
 
@@ -86,22 +91,62 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
     return wb, len(clients)
 
 
+@dataclass
+class Made:
+    """What ``make_agency_workbook`` wrote, for the command's message."""
+
+    path: Path
+    clients: int
+    target: Path
+    """The file written: ``path``, or the file it is a symbolic link to."""
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 def write_agency_workbook(agency: str, *, roster: str | Path | None = None,
                           settings: str | Path | None = None, mode: str = LITE,
                           output: str | Path | None = None, force: bool = False,
                           as_of: date | None = None,
                           price_file: str | Path | None = None) -> tuple[Path, int]:
+    made = make_agency_workbook(agency, roster=roster, settings=settings, mode=mode,
+                                output=output, force=force, as_of=as_of, price_file=price_file)
+    return made.path, made.clients
+
+
+def make_agency_workbook(agency: str, *, roster: str | Path | None = None,
+                         settings: str | Path | None = None, mode: str = LITE,
+                         output: str | Path | None = None, force: bool = False,
+                         as_of: date | None = None,
+                         price_file: str | Path | None = None) -> Made:
+    """Check, build and save the agency's workbook, holding its lock while it is replaced."""
     path = Path(output) if output else default_output(agency, mode)
     if path.suffix.lower() != SUFFIX[mode]:
         raise InputError(str(path), f"--formulas {mode} writes a {SUFFIX[mode]} file")
     if path.exists() and not force:
         raise InputError(str(path), "already exists; pass --force to replace it")
-    if not path.parent.is_dir():
+    target = resolved(path)
+    if not target.parent.is_dir():
         raise InputError(str(path), "folder does not exist")
     wb, count = build_from_files(agency, roster=roster, settings=settings, mode=mode,
                                  as_of=as_of, price_file=price_file)
-    save_workbook(wb, path, mode)
-    return path, count
+    made = Made(path, count, target)
+    with locked(target, str(path)):
+        # Again under the lock: another run may have made the file while this one built.
+        if target.exists() and not force:
+            raise InputError(str(path), "already exists; pass --force to replace it")
+        made.notes.extend(leftover_notes(sweep(target)))
+        save_workbook(wb, path, mode)
+    warning = cleaned_warning(wb)
+    if warning:
+        made.warnings.append(warning)
+    if path.is_symlink():
+        made.notes.append(f"{path} is a symbolic link: wrote the file it points to, {target}")
+    return made
+
+
+def leftover_notes(removed: Sequence[Path]) -> list[str]:
+    return [f"removed {p.name}, a temp file left by an xlmargin run that was stopped "
+            "before it finished" for p in removed]
 
 
 def save_workbook(wb: Workbook, path: Path, mode: str) -> None:
@@ -125,23 +170,39 @@ def _umask() -> int:
 def save_atomic(wb: Workbook, path: Path, *, parts: LiteParts | None = None) -> None:
     """Write next to ``path`` and rename over it: a reader never sees half a file, and a failed
     write leaves the old file as it was. ``parts`` (xlwings Lite's, which openpyxl cannot write)
-    go into the written file before the rename. An OS error (a read-only or special folder,
-    ``path`` a folder, a full disk) is an InputError naming ``path``."""
+    go into the written file before the rename. A symbolic link is written through: the file
+    it points to is replaced and the link kept. The temp file is flushed to disk before the
+    rename and removed on any error or interruption. An OS error (a read-only or special
+    folder, ``path`` a folder, a full disk) is an InputError naming ``path``."""
+    target = resolved(path)
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
-                                        dir=path.parent)
+        temp = new_temp(target)
     except OSError as error:
         raise InputError(str(path), f"cannot write here: {error.strerror or error}") from error
-    os.close(handle)
     try:
-        wb.save(temp)
+        write_xlsx(wb, temp)
         if parts is not None:
             add_parts(temp, parts)
-        # mkstemp makes the file private (0600); give it the mode a plain new file would get.
-        os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(temp, path)
+        # The temp file is private (0600); give it the mode a plain new file would get.
+        os.chmod(temp, target.stat().st_mode & 0o777 if target.exists()
+                 else 0o666 & ~_umask())
+        flush_to_disk(temp)
+        os.replace(temp, target)
     except BaseException as error:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise InputError(str(path), f"cannot write: {error.strerror or error}") from error
+        if isinstance(error, InputError) and error.where == str(temp):
+            # The Lite writer names the file it was given: to the user, that is ``path``.
+            raise InputError(str(path), error.problem) from error
         raise
+    flush_folder(target.parent)
+
+
+def write_xlsx(wb: Workbook, temp: Path) -> None:
+    """openpyxl's ``Workbook.save``, with the zip closed when writing fails (a full disk) as
+    well: openpyxl leaves it to the garbage collector then, whose second attempt to finish the
+    zip fails too and is printed as a traceback after the command's one-line message."""
+    wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+    with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
