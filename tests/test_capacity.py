@@ -51,7 +51,7 @@ def test_servers_for_a_load() -> None:
 def test_servers_bad_inputs() -> None:
     with pytest.raises(InputError, match="prefill_tps: must be greater than 0"):
         calc.servers_needed(1, 1, 0, 1000)
-    with pytest.raises(InputError, match="utilization: must be at most 1"):
+    with pytest.raises(InputError, match=r"utilization: 1.5 is 150%; did you mean 0.015"):
         calc.servers_needed(1, 1, 1, 1, 1.5)
     with pytest.raises(InputError, match="input_tokens_per_month: must be at least 0"):
         calc.servers_needed(-1, 1, 1, 1)

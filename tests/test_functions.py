@@ -42,7 +42,7 @@ def test_typed_prices_override_the_catalog_and_allow_any_model_label() -> None:
     (("gpt-4o", "lots", 250, 100), "#input_tokens: expected a number, got 'lots'"),
     (("gpt-4o", 350, None, 100), "#output_tokens: expected a number, got blank"),
     (("gpt-4o", 350, 250, "#N/A"), "#interactions_per_day: expected a number, got '#N/A'"),
-    (("gpt-4o", 350, 250, 100, None, None, 2.0), "#retry_rate: must be at most 1, got 2"),
+    (("gpt-4o", 350, 250, 100, None, None, 2.0), "#retry_rate: 2 is 200%; did you mean 0.02 (2%)?"),
 ])
 def test_bad_input_answers_a_short_message(args: tuple, message: str) -> None:
     got = fx.API_COST(*args)

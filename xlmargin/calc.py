@@ -63,10 +63,13 @@ MAX_CROSSOVER_STEPS = 100_000
 
 
 def number(where: str, value: Any, *, minimum: float = 0.0, above: bool = False,
-           maximum: float | None = None, whole: bool = False) -> float:
+           maximum: float | None = None, whole: bool = False, share: bool = False) -> float:
     """Check that ``value`` is a finite number in range and return it as a float.
 
     ``above`` makes the minimum exclusive. The message names ``where`` (an argument, field or cell).
+    ``share``: a fraction of a whole (retries, buffer, margins, utilization): at most 1; a bare
+    number above 1 is refused with the fix ('20 is 2000%; did you mean 0.2 (20%)?'), the same
+    everywhere a share is typed (text like '20%' is read at each edge: ``percent_text``).
     """
     if type(value) not in (float, int):
         import numbers  # a Fraction or numpy number from Python; cells pass floats
@@ -84,11 +87,24 @@ def number(where: str, value: Any, *, minimum: float = 0.0, above: bool = False,
         raise InputError(where, f"must be greater than {minimum:g}, got {x:g}")
     if not above and x < minimum:
         raise InputError(where, f"must be at least {minimum:g}, got {x:g}")
+    if share and x > 1:
+        raise InputError(where, f"{x:g} is {x * 100:g}%; did you mean {x / 100:g} ({x:g}%)?")
     if maximum is not None and x > maximum:
         raise InputError(where, f"must be at most {maximum:g}, got {x:g}")
     if whole and not x.is_integer():
         raise InputError(where, f"must be a whole number, got {x:g}")
     return x
+
+
+def percent_text(value: Any) -> Any:
+    """'20%' (a share typed as text, as a CSV or settings file may hold it) as 0.2; anything
+    else unchanged."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1].replace(" ", "")) / 100
+        except ValueError:
+            return value
+    return value
 
 
 def _shown(value: Any) -> str:
@@ -113,11 +129,11 @@ def finite(value: float, where: str = "result") -> float:
 MULTIPLIER_BOUNDS: dict[str, dict[str, Any]] = {
     "system_prompt_tokens": {"minimum": 0.0},
     "context_multiplier": {"minimum": 1.0},
-    "retry_rate": {"minimum": 0.0, "maximum": 1.0},
+    "retry_rate": {"minimum": 0.0, "maximum": 1.0, "share": True},
     "power_user_multiplier": {"minimum": 1.0},
     "days": {"minimum": 0.0, "above": True, "maximum": 31.0},
-    "cached_input_share": {"minimum": 0.0, "maximum": 1.0},
-    "embeddings_overhead": {"minimum": 0.0, "maximum": 1.0},
+    "cached_input_share": {"minimum": 0.0, "maximum": 1.0, "share": True},
+    "embeddings_overhead": {"minimum": 0.0, "maximum": 1.0, "share": True},
 }
 
 
@@ -223,7 +239,7 @@ def base_monthly(seats: float = SEATS, seat_usd: float = SEAT_USD,
 def _check_infra(base_monthly_usd: float, per_client_usd: float, buffer: float) -> None:
     number("base_monthly", base_monthly_usd)
     number("per_client", per_client_usd)
-    number("buffer", buffer)
+    number("buffer", buffer, share=True)
 
 
 def ft_cost(clients: float, base_monthly_usd: float = BASE_MONTHLY_USD,
@@ -278,7 +294,7 @@ def server_share(input_tokens_per_month: float, output_tokens_per_month: float,
     number("output_tokens_per_month", output_tokens_per_month)
     number("prefill_tps", prefill_tps, above=True)
     number("decode_tps", decode_tps, above=True)
-    number("utilization", utilization, above=True, maximum=1.0)
+    number("utilization", utilization, above=True, share=True)
     seconds = (Fraction(input_tokens_per_month) / Fraction(prefill_tps)
                + Fraction(output_tokens_per_month) / Fraction(decode_tps))
     return seconds / (SECONDS_PER_MONTH * Fraction(utilization))
@@ -380,7 +396,7 @@ def margin(revenue: float, cogs: float) -> float:
 def price_for_margin(cogs: float, target_margin: float) -> float:
     """The monthly revenue (retainer) at which ``cogs`` leaves ``target_margin``."""
     number("cogs", cogs)
-    wanted = number("target_margin", target_margin, minimum=-math.inf)
+    wanted = number("target_margin", target_margin, minimum=-math.inf, share=True)
     if wanted >= 1:
         raise InputError("target_margin", f"must be below 1 (100%), got {wanted:g}")
     return finite(cogs / (1 - target_margin))

@@ -7,6 +7,7 @@ from typing import Any
 
 from xlmargin import article, calc
 from xlmargin.cli import FORMATTER, example
+from xlmargin.cli.inputs import share
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -36,7 +37,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     group.add_argument("--context-multiplier", type=float, default=calc.CONTEXT_MULTIPLIER,
                        metavar="X", help="multi-turn context growth (%(default)g; the article: "
                                          f"{article.CONTEXT_RANGE.help})")
-    group.add_argument("--retry-rate", type=float, default=calc.RETRY_RATE, metavar="R",
+    group.add_argument("--retry-rate", type=share, default=calc.RETRY_RATE, metavar="R",
                        help="share of calls retried (%(default)g; the article: "
                             f"{article.RETRY_RANGE.help})")
     group.add_argument("--power-user-multiplier", type=float,
@@ -45,10 +46,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     group.add_argument("--days", type=float, default=calc.DAYS_PER_MONTH, metavar="N",
                        help="billing days per month (%(default)g)")
     extras = parser.add_argument_group("extras (off by default)")
-    extras.add_argument("--cached-input-share", type=float, default=calc.CACHED_INPUT_SHARE,
+    extras.add_argument("--cached-input-share", type=share, default=calc.CACHED_INPUT_SHARE,
                         metavar="S", help="share of input billed at the cache-read price "
                                           "(%(default)g)")
-    extras.add_argument("--embeddings-overhead", type=float, default=calc.EMBEDDINGS_OVERHEAD,
+    extras.add_argument("--embeddings-overhead", type=share, default=calc.EMBEDDINGS_OVERHEAD,
                         metavar="S", help="embeddings cost as a share of chat cost "
                                           "(%(default)g; the article: "
                                           f"{article.EMBEDDINGS_RANGE.help} for RAG)")

@@ -7,6 +7,7 @@ from typing import Any
 
 from xlmargin import article, calc
 from xlmargin.cli import FORMATTER, example
+from xlmargin.cli.inputs import share
 
 ARTICLE_CLIENT_COUNTS = tuple(int(n) for n in article.MATH_AT_SCALE_CLIENTS.values)
 
@@ -37,7 +38,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--per-client", type=float, default=calc.PER_CLIENT_USD, metavar="USD",
                         help="monthly self-hosting cost per client (%(default)g, the "
                              f"article's {article.PER_CLIENT_USD.text})")
-    parser.add_argument("--buffer", type=float, default=calc.BUFFER, metavar="S",
+    parser.add_argument("--buffer", type=share, default=calc.BUFFER, metavar="S",
                         help="share added to self-hosting for retraining and upkeep "
                              f"(%(default)g; the article's step 6: {article.BUFFER.help}"
                              f", --buffer {article.BUFFER.values[0]:g})")

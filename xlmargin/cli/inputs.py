@@ -28,3 +28,21 @@ def is_roster_csv(args: argparse.Namespace) -> bool:
             raise InputError(option, "applies to a roster CSV; a workbook uses its own "
                                      "Assumptions and Pricing sheets")
     return False
+
+
+def share(text: str) -> float:
+    """An option that is a share of a whole (--buffer, --retry-rate, ...): 0.2 or 20%; a bare
+    number above 1 is refused with the fix, as everywhere else a share is typed."""
+    from xlmargin import calc
+    from xlmargin.errors import InputError
+
+    value = calc.percent_text(text)
+    try:
+        value = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share like 0.2 or 20%, got {text!r}"
+                                         ) from None
+    try:
+        return calc.number("share", value, share=True)
+    except InputError as error:
+        raise argparse.ArgumentTypeError(error.problem) from None

@@ -65,7 +65,9 @@ def _api_cost_one(args: dict[str, Any], catalog: Catalog) -> float | str:
         calc.number(name, args[name])
     in_usd, out_usd, cache_usd = resolve_prices(*(args[name] for name in PRICE_ARGUMENTS),
                                                 catalog)
-    given = {name: optional(args[name], default) for name, default in API_DEFAULTS.items()}
+    # A share typed as text ('5%') is the number it says.
+    given = {name: calc.percent_text(optional(args[name], default))
+             for name, default in API_DEFAULTS.items()}
     return calc.api_cost(args["input_tokens"], args["output_tokens"],
                          args["interactions_per_day"], in_usd, out_usd,
                          cache_read_usd_per_mtok=cache_usd, **given)

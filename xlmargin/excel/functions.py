@@ -92,7 +92,7 @@ def FT_COST(clients: Clients, base_monthly: BaseMonthly = None, per_client: PerC
     def one(clients: Any, base_monthly: Any, per_client: Any, buffer: Any) -> float:
         return calc.ft_cost(clients, optional(base_monthly, calc.BASE_MONTHLY_USD),
                             optional(per_client, calc.PER_CLIENT_USD),
-                            optional(buffer, calc.BUFFER))
+                            calc.percent_text(optional(buffer, calc.BUFFER)))
 
     return elementwise(one, {"clients": clients, "base_monthly": base_monthly,
                              "per_client": per_client, "buffer": buffer})
@@ -105,7 +105,7 @@ def CROSSOVER(api_cost_per_client: ApiPerClient, base_monthly: BaseMonthly = Non
     def one(api_cost_per_client: Any, base_monthly: Any, per_client: Any, buffer: Any) -> Any:
         base = optional(base_monthly, calc.BASE_MONTHLY_USD)
         per = optional(per_client, calc.PER_CLIENT_USD)
-        extra = optional(buffer, calc.BUFFER)
+        extra = calc.percent_text(optional(buffer, calc.BUFFER))
         n = calc.crossover(api_cost_per_client, base, per, extra)
         if n is None:
             raise InputError("api_cost_per_client", "never: API cost per client is not above "
@@ -124,7 +124,11 @@ def MARGIN(revenue: Revenue, cogs: Cogs):
 
 def PRICE_FOR_MARGIN(cogs: Cogs, target_margin: TargetMargin):
     """Monthly retainer in USD that leaves the target gross margin over cogs."""
-    return elementwise(calc.price_for_margin, {"cogs": cogs, "target_margin": target_margin})
+
+    def one(cogs: Any, target_margin: Any) -> float:
+        return calc.price_for_margin(cogs, calc.percent_text(target_margin))
+
+    return elementwise(one, {"cogs": cogs, "target_margin": target_margin})
 
 
 def MODEL_PRICE(model: Model, kind: PriceKind = None):
@@ -167,7 +171,7 @@ def GPU_SERVERS(input_tokens_per_month: InputPerMonth, output_tokens_per_month: 
             decode_tps: Any, utilization: Any) -> int:
         return calc.servers_needed(input_tokens_per_month, output_tokens_per_month,
                                    prefill_tps, decode_tps,
-                                   optional(utilization, calc.UTILIZATION))
+                                   calc.percent_text(optional(utilization, calc.UTILIZATION)))
 
     return elementwise(one, {"input_tokens_per_month": input_tokens_per_month,
                              "output_tokens_per_month": output_tokens_per_month,
