@@ -1,4 +1,4 @@
-"""Benchmark `xlmargin sensitivity` on a 10,000-client roster (issue 5: at most 5 s here).
+"""Benchmark `xlmargin sensitivity` on a 10,000-client roster (target: at most 5 s here).
 
     .venv/bin/python benchmarks/bench_sensitivity.py [--clients 10000] [--runs 7]
 

@@ -1,4 +1,4 @@
-"""Speed of the cost engine and the Excel functions against issue 2's targets.
+"""Speed of the cost engine and the Excel functions against their targets.
 
 Run from the repository root:
 

@@ -1,4 +1,4 @@
-"""Benchmark `xlmargin new` and `xlmargin report` on a 10,000-client roster (issue 3).
+"""Benchmark `xlmargin new` and `xlmargin report` on a 10,000-client roster.
 
     .venv/bin/python benchmarks/bench_workbook.py [--clients 10000] [--runs 5]
 

@@ -1,4 +1,4 @@
-"""Issue 5 in the workbook: with a GPU chosen, the native workbook recalculated by LibreOffice
+"""Capacity in the workbook: with a GPU chosen, the native workbook recalculated by LibreOffice
 equals `xlmargin report` and calc: the servers, the staircase in the Crossover table, each
 scenario's first and for-good crossover (the hidden search cells), the hosted open-weight
 column and totals, retraining and the setup payback. Also what the sheets offer the user."""
