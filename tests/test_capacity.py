@@ -1,5 +1,6 @@
 """Capacity and the hidden costs in the engine: GPU servers for a load, the staircase
-crossover, the hosted open-weight option, retraining and the setup payback. Expected numbers are worked out by hand here."""
+crossover, the hosted open-weight option, retraining and the setup payback. Expected numbers
+are worked out by hand here."""
 
 from __future__ import annotations
 
