@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import schedula  # installed with formulas
 from formulas.tokens.operand import XlError
+from openpyxl import load_workbook
 from xlwings_windows import XL_ERRORS, ExcelRange, call_like_excel, load_udf_module
 
 from xlmargin.roster import starter_settings
@@ -104,12 +105,15 @@ def test_udf_workbook_equals_report(evaluated: tuple[dict[str, Any], Path]) -> N
         assert number(cell("api_margin")) == pytest.approx(result.api_margin, rel=1e-9)
         assert number(cell("ft_margin")) == pytest.approx(result.ft_margin, rel=1e-9)
         assert cell("status") == result.status
-    summary = {cell: values[f"SUMMARY!{cell}"] for cell in ("B5", "B6", "B7", "B8", "B13")}
-    assert number(summary["B5"]) == len(report.clients)
-    assert number(summary["B6"]) == pytest.approx(report.revenue)
-    assert number(summary["B7"]) == pytest.approx(report.api_cogs, rel=1e-9)
-    assert number(summary["B8"]) == pytest.approx(report.ft_cogs, rel=1e-9)
-    assert number(summary["B13"]) == report.crossover
+    names = load_workbook(path, keep_vba=True).defined_names
+    summary = {name: values[names[name].attr_text.upper().replace("$", "")]
+               for name in (lay.CLIENT_COUNT, lay.TOTAL_REVENUE, lay.API_COGS, lay.FT_COGS,
+                            lay.CROSSOVER_CLIENTS)}
+    assert number(summary[lay.CLIENT_COUNT]) == len(report.clients)
+    assert number(summary[lay.TOTAL_REVENUE]) == pytest.approx(report.revenue)
+    assert number(summary[lay.API_COGS]) == pytest.approx(report.api_cogs, rel=1e-9)
+    assert number(summary[lay.FT_COGS]) == pytest.approx(report.ft_cogs, rel=1e-9)
+    assert number(summary[lay.CROSSOVER_CLIENTS]) == report.crossover
     # The roster's own scenario on the Crossover sheet, through FT_COST/MARGIN/CROSSOVER.
     assert number(values[f"CROSSOVER!D{SCENARIO_ROW}"]) == report.crossover
     api, api_margin, _ft_margin = scenario_columns(0)

@@ -38,7 +38,18 @@ def close(a: object, b: float | None) -> bool:
     return isinstance(a, int | float) and b is not None and a == pytest.approx(b, rel=1e-9)
 
 
-def assert_matches(values: dict[str, dict[str, object]], report: Portfolio) -> None:
+def summary_cells(names: dict[str, str]) -> dict[str, str]:
+    """{defined name: cell} of the names on the Summary sheet."""
+    return {name: ref.split("!")[1].replace("$", "") for name, ref in names.items()
+            if ref.startswith(f"{lay.SUMMARY}!")}
+
+
+def defined_names(path: Path) -> dict[str, str]:
+    return {n: d.attr_text for n, d in load_workbook(path).defined_names.items()}
+
+
+def assert_matches(values: dict[str, dict[str, object]], report: Portfolio,
+                   names: dict[str, str]) -> None:
     clients, summary, cross = values["Clients"], values["Summary"], values["Crossover"]
     rows = {r.where: r for r in report.clients}
     checked = 0
@@ -60,16 +71,16 @@ def assert_matches(values: dict[str, dict[str, object]], report: Portfolio) -> N
         checked += 1
     assert checked == len(report.clients)
 
-    assert summary["B5"] == len(report.clients)
-    for cell, number in (("B6", report.revenue), ("B7", report.api_cogs),
-                         ("B8", report.ft_cogs), ("B9", report.api_margin),
-                         ("B10", report.ft_margin), ("B11", report.api_cogs - report.ft_cogs),
-                         ("B12", report.average_api_cost)):
-        assert close(summary[cell], number), cell
-    assert summary["B13"] == (report.crossover if report.crossover is not None else "never")
-    by_margin = sorted(report.clients, key=lambda r: r.api_margin)
-    assert summary["B20"] == by_margin[-1].client
-    assert summary["B21"] == by_margin[0].client
+    named = summary_cells(names)
+    assert summary[named[lay.CLIENT_COUNT]] == len(report.clients)
+    for name, number in ((lay.TOTAL_REVENUE, report.revenue), (lay.API_COGS, report.api_cogs),
+                         (lay.FT_COGS, report.ft_cogs), (lay.API_MARGIN, report.api_margin),
+                         (lay.FT_MARGIN, report.ft_margin),
+                         (lay.SAVINGS, report.api_cogs - report.ft_cogs),
+                         (lay.AVERAGE_API_COST, report.average_api_cost)):
+        assert close(summary[named[name]], number), name
+    assert summary[named[lay.CROSSOVER_CLIENTS]] == (
+        report.crossover if report.crossover is not None else "never")
 
     # Crossover: the roster's own average and the article's three scenarios, 1 to 30 clients.
     revenue_per_client = report.revenue / len(report.clients)
@@ -109,7 +120,7 @@ def test_starter_workbook_equals_report(tmp_path: Path, mode: str) -> None:
     k = 120 * 30 * 2.5 * 1.05 * 1.15
     pinecrest = next(c for c in report.clients if c.client == "Pinecrest Clinics")
     assert pinecrest.api_cost == pytest.approx(((350 + 1000) * 2.5 + 250 * 10.0) * k / 1e6)
-    assert_matches(recalculated_values(path, tmp_path / "lo"), report)
+    assert_matches(recalculated_values(path, tmp_path / "lo"), report, defined_names(path))
 
 
 @MODES
@@ -122,7 +133,7 @@ def test_edited_workbook_equals_report(tmp_path: Path, mode: str) -> None:
     ws[f"{C['interactions_per_day']}7"] = "lots"
     ws[f"{C['monthly_revenue']}9"] = None
     new_row = lay.FIRST_ROW + 12
-    for key, value in (("client", "Walk-in Client"), ("use_case", "content_generation"),
+    for key, value in (("client", "Walk-in Client"), ("use_case", "Content generation"),
                        ("interactions_per_day", 15), ("model", "GPT-4o"),
                        ("monthly_revenue", 800), ("output_tokens", 2000)):
         ws[f"{C[key]}{new_row}"] = value
@@ -141,7 +152,7 @@ def test_edited_workbook_equals_report(tmp_path: Path, mode: str) -> None:
     values = recalculated_values(path, tmp_path / "lo")
     assert values["Clients"][f"{C['status']}7"] == "#check inputs"
     assert values["Clients"][f"{C['status']}9"] == "#check inputs"
-    assert_matches(values, report)
+    assert_matches(values, report, defined_names(path))
 
 
 def test_formula_injection_stays_text(tmp_path: Path) -> None:

@@ -89,11 +89,12 @@ def build_workbook(agency: str, roster: Sequence[Client], settings: AgencySettin
     if conf is not None:
         wb.move_sheet(conf, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(conf.title))
 
-    clients.build(wb, sheets[layout.CLIENTS], agency, roster, f, extra_rows)
+    clients.build(wb, sheets[layout.CLIENTS], agency, roster, f, extra_rows,
+                  open_weight=bool(settings.open_weight_model))
     pricing.build(wb, sheets[layout.PRICING], prices, as_of, EXTRA_PRICE_ROWS)
     assumptions.build(wb, sheets[layout.ASSUMPTIONS], settings)
-    crossover.build(wb, sheets[layout.CROSSOVER], f)
-    summary.build(wb, sheets[layout.SUMMARY], agency, f)
+    crossover.build(wb, sheets[layout.CROSSOVER], f, settings)
+    summary.build(wb, sheets[layout.SUMMARY], agency, f, clients=len(roster))
     sensitivity.build(wb, sheets[layout.SENSITIVITY], f)
     if mode == LITE:
         functions_sheet.build(sheets[layout.FUNCTIONS])

@@ -4,56 +4,72 @@ token table and the client types, each a named cell or range the formulas use.""
 
 from __future__ import annotations
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmargin import article
 from xlmargin.models import AgencySettings
-from xlmargin.presets import CLIENT_TYPES, USE_CASES
-from xlmargin.sheets import layout
+from xlmargin.presets import CLIENT_TYPES, USE_CASES, ClientType
+from xlmargin.sheets import layout, page
 from xlmargin.sheets.cells import (
     MUTED,
     SUBTITLE,
     Formula,
     define,
     header_row,
-    landscape,
     put,
     section,
     title,
     widths,
 )
 
-NAMED_HEADERS = ["Assumption", "Value", "Name", "", "Why"]
+NAMED_HEADERS = ["Assumption", "Value", "Name", "", "Why, and the article's figure"]
+NOTE_WIDTH = 62
+MIDDLE = Alignment(vertical="center")
 
 MULTIPLIER_ROWS = (
     ("system_prompt_tokens", "System prompt tokens per interaction", "xm_input_number",
-     "Sent with every call; the article's realistic prompt is 800-1,500."),
+     f"Sent with every call. The article: {article.SYSTEM_PROMPT_RANGE.text}; its example "
+     f"uses {article.SYSTEM_PROMPT.text}."),
     ("context_multiplier", "Context multiplier", "xm_input_decimal",
-     "Multi-turn conversations resend the history: 2-3x (1 = single-turn)."),
+     "Multi-turn chats resend the history (1 = single-turn). The article: "
+     f"{article.CONTEXT_RANGE.text} for multi-turn chatbots; its example: "
+     f"{article.CONTEXT_MULTIPLIER.text}."),
     ("retry_rate", "Retry rate", "xm_input_percent",
-     "Share of calls retried (rate limits, timeouts, malformed output): 5-10%."),
+     "Calls retried after rate limits, timeouts, malformed output. The article: "
+     f"{article.RETRY_RANGE.text} of calls; add {article.RETRY_RATE.text}."),
     ("power_user_multiplier", "Power-user multiplier", "xm_input_decimal",
-     "Heavy users skew usage up: 1.1-1.2x."),
-    ("days", "Billing days per month", "xm_input_number", "30 for a calendar month."),
+     f"A few heavy users skew volume up. The article: {article.POWER_USER_SHARE.text} "
+     "generate 50%+ of the tokens; its example: "
+     f"{article.POWER_USER_MULTIPLIER.text}."),
+    ("days", "Billing days per month", "xm_input_number",
+     f"A calendar month. The article: {article.DAYS.text}."),
     ("cached_input_share", "Cached input share", "xm_input_percent",
-     "Share of input tokens billed at the cache-read price (0 = no caching)."),
+     "Share of input tokens billed at the cache-read price. Not in the article: 0 = off."),
     ("embeddings_overhead", "Embeddings overhead", "xm_input_percent",
-     "Embedding cost as a share of chat cost, for retrieval (RAG) workloads: 5-15%."),
+     "Embedding cost as a share of chat cost, on retrieval (RAG) clients only. The article: "
+     f"{article.EMBEDDINGS_RANGE.text}. 0 = off."),
 )
 INFRA_ROWS = (
-    ("seats", "Seats (team size)", "xm_input_number", "Fine-tuning platform seats."),
-    ("seat_usd", "Seat price / month", "xm_input_usd", "The article: $14.50 per seat."),
+    ("seats", "Seats (team size)", "xm_input_number",
+     "Fine-tuning platform seats: one per person on the team."),
+    ("seat_usd", "Seat price / month", "xm_input_usd",
+     f"The article: {article.SEAT_USD.text} a month."),
     ("gpu_server_usd", "GPU server / month", "xm_input_usd",
-     "VPS with a GPU: $50-120. With a GPU chosen under capacity, its price is used instead."),
+     f"A VPS with a GPU; the article: {article.GPU_SERVER_RANGE.text}. With a GPU chosen "
+     "under capacity below, that GPU's price is used instead."),
     ("other_fixed_usd", "Other fixed costs / month", "xm_input_usd",
-     "Domains, SSL, monitoring."),
+     f"Domains, SSL, monitoring; the article: {article.OTHER_FIXED_RANGES.text}."),
     ("per_client_usd", "Per-client cost / month", "xm_input_usd",
-     "Adapter storage, endpoint, domain: $2-5 per client."),
+     f"Adapter storage, endpoint, domain; the article: {article.PER_CLIENT_RANGE.text}."),
     ("buffer", "Buffer", "xm_input_percent",
-     "Added for retraining, monitoring, maintenance (the article: 20%)."),
+     "Added for retraining, monitoring, maintenance; the article's step 6: "
+     f"{article.BUFFER.text}. 0 = off."),
 )
+BASE_NOTE = (f"Seats x seat price + one GPU server + other fixed (computed). The article: "
+             f"{article.BASE_MONTHLY.text}.")
 
 HIDDEN_ROWS = (
     ("labor_usd_per_hour", "Labor / hour", "xm_input_usd",
@@ -61,13 +77,15 @@ HIDDEN_ROWS = (
     ("gpu_usd_per_hour", "Retraining compute / hour", "xm_input_usd",
      "GPU rent per hour for retraining runs."),
     ("retraining_compute_minutes", "Retraining compute, minutes / client / quarter",
-     "xm_input_number", "The article: 30-60 minutes per client per quarter."),
+     "xm_input_number",
+     f"The article: {article.RETRAINING_COMPUTE.text} per client per quarter."),
     ("retraining_labor_hours", "Retraining labor, hours / client / quarter", "xm_input_decimal",
-     "The article: 2-4 hours of data preparation per client per quarter."),
+     f"The article: {article.RETRAINING_LABOR.text} of data preparation per client per "
+     "quarter."),
     ("setup_labor_hours", "Setup labor, hours / new client", "xm_input_decimal",
-     "The article: data cleaning 5-10 h + deployment and integration 2-4 h."),
+     f"The article: {article.SETUP_LABOR.text}."),
     ("setup_fee_usd", "Setup fee / new client", "xm_input_usd",
-     "What you charge once to recover it; the article: $3,000-10,000."),
+     f"What you charge once to recover it; the article: {article.SETUP_FEE.text}."),
 )
 
 
@@ -75,7 +93,7 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     title(ws, "Assumptions",
           "Yellow cells are inputs: change one and every sheet recalculates. "
           "Each value is a named cell (column C) the formulas refer to.")
-    widths(ws, {"A": 40, "B": 19, "C": 22, "D": 14, "E": 72})
+    widths(ws, {"A": 40, "B": 17, "C": 21, "D": 13, "E": NOTE_WIDTH})
     row = 4
     section(ws, f"A{row}", "API usage: the hidden multipliers")
     row += 1
@@ -96,7 +114,7 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     row += 1
     base = Formula(f"=Seats*SeatUSD+{layout.SERVER_USD}+OtherFixedUSD")
     _named_value(wb, ws, row, layout.BASE_MONTHLY, "Fixed base / month", base, "xm_usd",
-                 "Seats x seat price + one GPU server + other fixed (computed).")
+                 BASE_NOTE)
     for field, label, style, note in INFRA_ROWS[4:]:
         row += 1
         _named_value(wb, ws, row, layout.INFRA_NAMES[field], label, infra[field], style, note)
@@ -110,26 +128,30 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     _named_value(wb, ws, row, layout.OPEN_WEIGHT_MODEL, "Hosted open-weight model",
                  settings.open_weight_model or "", "xm_input_text",
                  "An open-weight model on a per-token host, priced on the Pricing sheet "
-                 "(e.g. llama-3.1-8b-instant); blank leaves it out.")
+                 "(e.g. llama-3.1-8b-instant). Blank: off. On, it gets a column on Clients and "
+                 "a line on the Crossover chart when the workbook is made.")
     _dropdown(ws, f"B{row}", layout.PRICE_MODELS, "a model from the Pricing sheet")
 
     row += 2
     section(ws, f"A{row}", "Margin target")
     row += 1
     _named_value(wb, ws, row, layout.TARGET_MARGIN, "Target gross margin", settings.target_margin,
-                 "xm_input_percent", "Clients below it are flagged on the Clients sheet.")
+                 "xm_input_percent", "Clients below it are flagged on the Clients sheet; the "
+                 "Summary gives the price that reaches it.")
 
     row += 2
     section(ws, f"A{row}", "Tokens per interaction by use case (the article's table)")
     row += 1
-    header_row(ws, row, ["Use case", "Input tokens", "Output tokens", "", "Description"])
+    header_row(ws, row, ["Use case", "Input tokens", "Output tokens", "", "Source"])
     first = row + 1
     for case in USE_CASES:
         row += 1
-        put(ws, f"A{row}", case.key, "xm_input_text")
+        # The article's label is what the Clients dropdown offers and the formulas match.
+        put(ws, f"A{row}", case.label, "xm_input_text")
         put(ws, f"B{row}", case.input_tokens, "xm_input_number")
         put(ws, f"C{row}", case.output_tokens, "xm_input_number")
-        put(ws, f"E{row}", case.label)
+        _note(ws, f"E{row}", f"The article: {article.USE_CASE_ROWS[case.key].text} input/output "
+            f"tokens. In a roster CSV: {case.key}.")
     define(wb, layout.USE_CASE_KEYS, ws.title, f"$A${first}:$A${row}")
     define(wb, layout.USE_CASE_INPUT, ws.title, f"$B${first}:$B${row}")
     define(wb, layout.USE_CASE_OUTPUT, ws.title, f"$C${first}:$C${row}")
@@ -137,26 +159,40 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     row += 2
     section(ws, f"A{row}", "Client types: interactions per day (the article's table)")
     row += 1
-    header_row(ws, row, ["Client type", "Low", "High", "", "Description"])
+    header_row(ws, row, ["Client type", "Low", "High", "", "Source"])
     first = row + 1
     for kind in CLIENT_TYPES:
         row += 1
-        put(ws, f"A{row}", kind.key, "xm_input_text")
+        put(ws, f"A{row}", client_type_label(kind), "xm_input_text")
         put(ws, f"B{row}", kind.low, "xm_input_number")
         put(ws, f"C{row}", kind.high, "xm_input_number")
-        put(ws, f"E{row}", kind.label)
+        _note(ws, f"E{row}", f"The article: {kind.label}, "
+            f"{article.CLIENT_TYPE_ROWS[kind.key].text} interactions a day. In a roster CSV: "
+            f"{kind.key}.")
     define(wb, layout.CLIENT_TYPE_KEYS, ws.title, f"$A${first}:$A${row}")
     ws.freeze_panes = "A4"
-    landscape(ws, one_page=True)
+    page.fit_width(ws)
+
+
+def client_type_label(kind: ClientType) -> str:
+    """'Mid-market': the article's client type without its head count, as Clients shows it."""
+    return kind.label.split(" (")[0]
 
 
 def _named_value(wb: Workbook, ws: Worksheet, row: int, name: str, label: str,
                  value: float | Formula, style: str, note: str) -> None:
-    put(ws, f"A{row}", label)
+    put(ws, f"A{row}", label).alignment = MIDDLE
     put(ws, f"B{row}", value, style)
-    put(ws, f"C{row}", name).font = Font(name="Calibri", size=9, color=MUTED)
-    put(ws, f"E{row}", note)
+    cell = put(ws, f"C{row}", name)
+    cell.font, cell.alignment = Font(name="Calibri", size=9, color=MUTED), MIDDLE
+    _note(ws, f"E{row}", note)
     define(wb, name, ws.title, f"$B${row}")
+
+
+def _note(ws: Worksheet, coordinate: str, text: str) -> None:
+    put(ws, coordinate, text)
+    page.wrapped(ws, coordinate, NOTE_WIDTH)
+    ws[coordinate].alignment = Alignment(wrap_text=True, vertical="center")
 
 
 def _dropdown(ws: Worksheet, cell: str, source: str, what: str) -> None:
@@ -211,7 +247,7 @@ def _capacity(wb: Workbook, ws: Worksheet, row: int, settings: AgencySettings) -
         put(ws, f"B{row}", gpu.monthly_usd, "xm_input_usd")
         put(ws, f"C{row}", gpu.prefill_tps, "xm_input_number")
         put(ws, f"D{row}", gpu.decode_tps, "xm_input_number")
-        put(ws, f"E{row}", gpu.source)
+        _note(ws, f"E{row}", gpu.source)
     for name, column in ((layout.GPU_NAMES, "A"), (layout.GPU_MONTHLY, "B"),
                          (layout.GPU_PREFILL, "C"), (layout.GPU_DECODE, "D")):
         define(wb, name, ws.title, f"${column}${first}:${column}${last}")

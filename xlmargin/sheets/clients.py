@@ -13,7 +13,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmargin.models import Client
-from xlmargin.sheets import layout
+from xlmargin.presets import CLIENT_TYPES, USE_CASES
+from xlmargin.sheets import assumptions, layout, page
 from xlmargin.sheets.cells import (
     AMBER_FILL,
     GREEN_FILL,
@@ -23,7 +24,6 @@ from xlmargin.sheets.cells import (
     define,
     fill,
     header_row,
-    landscape,
     put,
     title,
     widths,
@@ -45,8 +45,9 @@ INDEX = {key: column_index_from_string(letter) for key, letter in layout.COL.ite
 
 
 def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f: Formulas,
-          extra_rows: int) -> int:
-    """Write the sheet; returns the last row the formulas (and defined names) cover."""
+          extra_rows: int, open_weight: bool = False) -> int:
+    """Write the sheet; returns the last row the formulas (and defined names) cover. The
+    open-weight column shows when ``open_weight`` (the option is on)."""
     title(ws, f"{agency}: clients",
           "Type in the yellow columns; the blue ones compute. Leave input or output tokens to "
           "the use case's formula, or type your own numbers over it.")
@@ -61,6 +62,8 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
     for client in clients:
         row += 1
         values = client.model_dump()
+        values["use_case"] = use_case_label(values["use_case"])
+        values["client_type"] = client_type_label(values["client_type"])
         for key in ("client", "use_case", "client_type", "model", "notes"):
             _text(ws, row, INDEX[key], values[key] or "", STYLES[key])
         for key in ("interactions_per_day", "monthly_revenue"):
@@ -89,11 +92,33 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
     _highlights(ws, last)
     ws.freeze_panes = f"B{layout.FIRST_ROW}"
     ws.auto_filter.ref = f"A{layout.HEADER_ROW}:{LAST}{last}"
-    ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
-    # Print the clients, not the empty rows kept for new ones.
-    ws.print_area = f"A1:{LAST}{max(row, layout.FIRST_ROW)}"
-    landscape(ws)
+    # The output-token helper feeds the GPU server count; nobody needs to read it.
+    hidden = [layout.COL["output_tokens_per_month"]]
+    if not open_weight:
+        hidden.append(layout.COL["open_weight_cost"])
+    page.hide_columns(ws, hidden)
+    _print(ws, max(row, layout.FIRST_ROW))
     return last
+
+
+def _print(ws: Worksheet, last_client: int) -> None:
+    """The clients (not the empty rows kept for new ones) on two pages across, the names on
+    both: the inputs, then what each costs and earns."""
+    ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
+    ws.print_title_cols = "A:A"
+    ws.print_area = f"A1:{LAST}{last_client}"
+    page.fit_width(ws, pages_wide=2)
+
+
+def use_case_label(key: str | None) -> str | None:
+    """The article's label of a use-case key ('Customer support chatbot'); others unchanged."""
+    found = next((c for c in USE_CASES if c.key == key), None)
+    return found.label if found else key
+
+
+def client_type_label(key: str | None) -> str | None:
+    found = next((k for k in CLIENT_TYPES if k.key == key), None)
+    return assumptions.client_type_label(found) if found else key
 
 
 def _text(ws: Worksheet, row: int, column: int, value: str, style: str) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmargin.sheets.cells import header_row, landscape, put, section, title, widths
+from xlmargin.sheets import page
+from xlmargin.sheets.cells import header_row, put, section, title, widths
 from xlmargin.sheets.formulas import LITE, UDF
 
 STEPS = (
@@ -18,7 +19,8 @@ STEPS = (
     "every cost that uses it changes.",
     "4. Assumptions: the hidden multipliers (system prompt, multi-turn context, retries, power "
     "users), your team and GPU server, and the margin target.",
-    "5. Crossover and Summary: when self-hosting fine-tuned models beats the API, and what to do.",
+    "5. Summary: which clients are underwater, the price each needs to reach the target margin, "
+    "and what self-hosting saves. Crossover: from how many clients self-hosting beats the API.",
     "6. Red rows are underwater (the API costs more than the client pays); amber rows are below "
     "the target margin; a status starting with # names an input to fix.",
     "7. From a terminal: `xlmargin report this-file.xlsx` recomputes every number in Python and "
@@ -81,15 +83,18 @@ LITE_SETUP = (
 )
 
 
+TEXT_WIDTH = 20 + 44 + 70 + 12
+
+
 def build(ws: Worksheet, mode: str) -> None:
     title(ws, "Guide", "How the workbook works, and the functions behind it.")
-    widths(ws, {"A": 20, "B": 44, "C": 70, "D": 12})
+    widths(ws, {"A": 20, "B": 44, "C": 70, "D": 12})  # TEXT_WIDTH in all
     wrap = Alignment(wrap_text=True, vertical="top")
     section(ws, "A4", "How to use it")
     row = 4
     for step in STEPS:
         row += 1
-        put(ws, f"A{row}", step)
+        _line(ws, row, step)
     row += 2
     section(ws, f"A{row}", "The functions (category xlmargin)")
     row += 1
@@ -105,5 +110,13 @@ def build(ws: Worksheet, mode: str) -> None:
     section(ws, f"A{row}", "Setting up the Python functions (xlwings)")
     for line in {UDF: SETUP, LITE: LITE_SETUP}.get(mode, NATIVE_SETUP):
         row += 1
-        put(ws, f"A{row}", line)
-    landscape(ws, one_page=True)
+        _line(ws, row, line)
+    ws.print_area = f"A1:D{row}"
+    page.fit_width(ws, one_page=True)
+
+
+def _line(ws: Worksheet, row: int, text: str) -> None:
+    """A line of text across the table's width, wrapped, so the page is as wide as the table."""
+    put(ws, f"A{row}", text)
+    ws.merge_cells(f"A{row}:D{row}")
+    page.wrapped(ws, f"A{row}", TEXT_WIDTH)

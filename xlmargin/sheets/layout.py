@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlmargin import article
+
 CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SUMMARY, GUIDE = (
     "Clients", "Pricing", "Assumptions", "Crossover", "Summary", "Guide")
 SENSITIVITY = "Sensitivity"
@@ -29,22 +31,22 @@ class Column:
 
 
 CLIENT_COLUMNS = (
-    Column("client", "Client", "A", 26),
-    Column("use_case", "Use case", "B", 19),
-    Column("client_type", "Client type", "C", 15),
-    Column("interactions_per_day", "Interactions / day", "D", 12),
-    Column("model", "Model", "E", 22),
-    Column("input_tokens", "Input tokens / interaction", "F", 12),
-    Column("output_tokens", "Output tokens / interaction", "G", 12),
-    Column("monthly_revenue", "Monthly revenue", "H", 13),
-    Column("tokens_per_month", "Tokens / month", "I", 14, computed=True),
-    Column("api_cost", "API cost / month", "J", 13, computed=True),
-    Column("ft_cost", "Self-hosted share / month", "K", 13, computed=True),
-    Column("api_margin", "API margin", "L", 10, computed=True),
-    Column("ft_margin", "Self-hosted margin", "M", 11, computed=True),
-    Column("status", "Status", "N", 16, computed=True),
-    Column("notes", "Notes", "O", 40),
-    # Issue 5, after Notes so the columns above keep their letters.
+    Column("client", "Client", "A", 24),
+    Column("use_case", "Use case", "B", 27),
+    Column("client_type", "Client type", "C", 14),
+    Column("interactions_per_day", "Interactions / day", "D", 11),
+    Column("model", "Model", "E", 21),
+    Column("input_tokens", "Input tokens / interaction", "F", 11),
+    Column("output_tokens", "Output tokens / interaction", "G", 11),
+    Column("monthly_revenue", "Monthly revenue", "H", 12),
+    Column("tokens_per_month", "Tokens / month", "I", 13, computed=True),
+    Column("api_cost", "API cost / month", "J", 12, computed=True),
+    Column("ft_cost", "Self-hosted share / month", "K", 12, computed=True),
+    Column("api_margin", "API margin", "L", 9, computed=True),
+    Column("ft_margin", "Self-hosted margin", "M", 10, computed=True),
+    Column("status", "Status", "N", 14, computed=True),
+    Column("notes", "Notes", "O", 36),
+    # After Notes so the columns above keep their letters.
     Column("output_tokens_per_month", "Output tokens / month", "P", 14, computed=True),
     Column("open_weight_cost", "Open-weight cost / month", "Q", 13, computed=True),
 )
@@ -83,12 +85,17 @@ CLIENT_RANGE_NAMES = {
     "monthly_revenue": "ClientRevenue",
     "tokens_per_month": "ClientTokens",
     "api_cost": "ClientApiCost",
+    "ft_cost": "ClientFtCost",
     "api_margin": "ClientApiMargin",
+    "ft_margin": "ClientFtMargin",
     "status": "ClientStatus",
     "output_tokens_per_month": "ClientOutputTokens",
     "open_weight_cost": "ClientOpenWeightCost",
 }
 CLIENT_COUNT, TOTAL_REVENUE, API_COGS, FT_COGS = "ClientCount", "TotalRevenue", "ApiCogs", "FtCogs"
+API_MARGIN, FT_MARGIN, SAVINGS = "ApiMargin", "FtMargin", "Savings"
+UNDERWATER_CLIENTS, BELOW_TARGET_CLIENTS, TARGET_RAISE = (
+    "UnderwaterClients", "BelowTargetClients", "TargetRaiseUSD")
 TOTAL_TOKENS, AVERAGE_API_COST, CROSSOVER_CLIENTS = (
     "TotalTokens", "AverageApiCost", "CrossoverClients")
 
@@ -97,12 +104,17 @@ PRICING_HEADERS = ("Model", "Provider", "Name", "Input $ / 1M tokens", "Output $
                    "Cache read $ / 1M tokens", "As of", "Source")
 
 # The article's crossover scenarios (section 3): average API cost per client, its retainer.
-SCENARIOS = (("Light: cheap models", 40.0), ("Mid: the article's average", 180.0),
-             ("Heavy: frontier models", 350.0))
-ARTICLE_RETAINER = 1500.0
+SCENARIOS = tuple((f"{name} ({quote.text}, {what})", quote.values[0]) for name, quote, what in (
+    ("Light", article.SCENARIO_LIGHT, "cheap models"),
+    ("Mid", article.SCENARIO_MID, "the article's average"),
+    ("Heavy", article.SCENARIO_HEAVY, "frontier models")))
+ARTICLE_RETAINER = article.RETAINER.values[0]
+SCENARIO_NOTE = (f"The article's scenarios: {article.SCENARIO_LIGHT.text}, "
+                 f"{article.SCENARIO_MID.text} and {article.SCENARIO_HEAVY.text} of API cost per "
+                 f"client a month, at its {article.RETAINER.text} retainer.")
 CROSSOVER_MAX_CLIENTS = 30
 
-# Issue 5: capacity, the third option and the hidden self-hosting costs.
+# Capacity, the third option and the hidden self-hosting costs.
 GPU_NAME, UTILIZATION, SERVER_USD, PREFILL_TPS, DECODE_TPS = (
     "GpuName", "Utilization", "ServerUSD", "PrefillTPS", "DecodeTPS")
 GPU_NAMES, GPU_MONTHLY, GPU_PREFILL, GPU_DECODE = (

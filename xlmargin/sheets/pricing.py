@@ -12,8 +12,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmargin.models import ModelPrice
-from xlmargin.sheets import layout
-from xlmargin.sheets.cells import define, header_row, landscape, put, title, widths
+from xlmargin.sheets import layout, page
+from xlmargin.sheets.cells import define, header_row, put, title, widths
 
 
 def build(wb: Workbook, ws: Worksheet, prices: Sequence[ModelPrice], as_of: date,
@@ -46,5 +46,6 @@ def build(wb: Workbook, ws: Worksheet, prices: Sequence[ModelPrice], as_of: date
                          (layout.PRICE_OUTPUT, "E"), (layout.PRICE_CACHE, "F")):
         define(wb, name, ws.title, f"${letter}${first}:${letter}${last}")
     ws.freeze_panes = f"B{layout.FIRST_ROW}"
+    ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
     ws.print_area = f"A1:H{row}"
-    landscape(ws)
+    page.fit_width(ws)

@@ -29,19 +29,19 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmargin import calc
+from xlmargin import article, calc
 from xlmargin import sensitivity as sens
 from xlmargin.errors import InputError
 from xlmargin.models import AgencySettings
 from xlmargin.portfolio import ExcludedRow, PricedClient
-from xlmargin.sheets import layout
+from xlmargin.presets import USE_CASES
+from xlmargin.sheets import charts, layout, page
 from xlmargin.sheets.cells import (
     MUTED,
     SUBTITLE,
     Formula,
     define,
     header_row,
-    landscape,
     put,
     quote_sheet,
     section,
@@ -67,8 +67,16 @@ WORK_HEADER = CHECK_ROW + 2         # 37
 WORK_FIRST = WORK_HEADER + 1        # 38
 CHART_HEADER = WORK_FIRST + len(sens.ARTICLE_RANGES) + 1  # 44
 CHART_FIRST = CHART_HEADER + 1      # 45
+CHECK_NOTE = 9
+# The tornado chart, below the hidden workings.
+CHART_BOX = (CHART_FIRST + len(sens.ARTICLE_RANGES) + 2, CHART_FIRST + len(sens.ARTICLE_RANGES)
+             + 24)
 
 RETRIEVAL_NAME = "RetrievalUseCases"
+# The sheets name use cases by the article's labels, as the Clients dropdown offers them; a
+# workbook without this sheet may use either those or the roster's keys.
+RETRIEVAL_LABELS = tuple(c.label for c in USE_CASES if c.uses_retrieval)
+ANY_RETRIEVAL_NAME = (*sens.RETRIEVAL_USE_CASES, *RETRIEVAL_LABELS)
 SUM_NAMES = ("RosterBaseUSDPerDay", "RosterUSDPerPromptToken", "RetrievalBaseUSDPerDay",
              "RetrievalUSDPerPromptToken")
 
@@ -81,6 +89,14 @@ FORMATS = {
     "embeddings_overhead": ("xm_input_percent", "xm_percent", "0%"),
 }
 DECIMAL = "0.00"
+# Each range's source, as the article words it.
+ARTICLE_SAYS = {
+    "retry_rate": f"{article.RETRY_RANGE.text} of calls",
+    "context_multiplier": f"{article.CONTEXT_RANGE.text} (multi-turn)",
+    "system_prompt_tokens": article.SYSTEM_PROMPT_RANGE.text,
+    "power_user_multiplier": f"{article.POWER_USER_SHARE.text}: 50%+ of tokens",
+    "embeddings_overhead": f"{article.EMBEDDINGS_RANGE.text} (RAG)",
+}
 CASE_LABELS = {
     sens.LOW: "Low: every assumption at its low end",
     sens.EXPECTED: "Expected: the Assumptions sheet",
@@ -149,12 +165,13 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
           "The article's API cost is a point estimate built from ranges. Low and High take every "
           "assumption to one end of its range; Expected is the Assumptions sheet. Yellow cells "
           "are inputs.")
-    widths(ws, {"A": 40, "B": 14, "C": 14, "D": 14, "E": 15, "F": 15, "G": 9})
+    widths(ws, {"A": 42, "B": 14, "C": 14, "D": 14, "E": 17, "F": 17, "G": 9})
     ranges = sens.ARTICLE_RANGES
 
     # The ranges (inputs) and the retrieval use cases.
-    section(ws, f"A{RANGES_HEADER - 1}", "The ranges (article, section 1)")
-    header_row(ws, RANGES_HEADER, ["Assumption", "Low end", "Expected", "High end", "Applies to"])
+    section(ws, f"A{RANGES_HEADER - 1}", "The ranges: the article's hidden multipliers")
+    header_row(ws, RANGES_HEADER, ["Assumption", "Low end", "Expected", "High end", "Applies to",
+                                   "The article says"])
     for offset, r in enumerate(ranges):
         row = RANGE_FIRST + offset
         given, computed, _text = FORMATS[r.assumption]
@@ -166,9 +183,10 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
         if computed == "xm_whole" and r.assumption != "system_prompt_tokens":
             cell.number_format = DECIMAL
         put(ws, f"E{row}", "Retrieval clients" if r.retrieval_only else "Every client")
+        put(ws, f"F{row}", ARTICLE_SAYS.get(r.assumption, ""))
         ws[f"A{row}"].font = Font(name="Calibri", size=10)
     put(ws, f"A{RETRIEVAL_ROW}", "Retrieval use cases (pay for embeddings)")
-    keys = list(sens.RETRIEVAL_USE_CASES)[:len(RETRIEVAL_COLUMNS)]
+    keys = list(RETRIEVAL_LABELS)[:len(RETRIEVAL_COLUMNS)]
     for index, letter in enumerate(RETRIEVAL_COLUMNS):
         cell = ws[f"{letter}{RETRIEVAL_ROW}"]
         cell.style = "xm_input_text"
@@ -275,8 +293,22 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
         put(ws, f"E{row}", Formula(f"=B{row}-{expected}"), "xm_usd")
         put(ws, f"F{row}", Formula(f"=C{row}-{expected}"), "xm_usd")
     _tornado(ws)
+    _helpers_out_of_sight(ws)
     ws.freeze_panes = "A4"
-    landscape(ws, one_page=True)
+    ws.print_area = f"A1:G{CHART_BOX[1]}"
+    page.fit_width(ws, one_page=True)
+
+
+def _helpers_out_of_sight(ws: Worksheet) -> None:
+    """The sums, the one-at-a-time table and the chart's data are the formulas' workings: their
+    rows are hidden, and the check against the Summary shows under the cases."""
+    put(ws, f"A{CHECK_NOTE}", Formula(
+        f'="Check against the Summary: "&$B${CHECK_ROW}')).font = SUBTITLE
+    for row in range(WORK_SECTION - 1, CHART_FIRST + len(sens.ARTICLE_RANGES) + 1):
+        ws.row_dimensions[row].hidden = True
+    put(ws, f"A{CHART_BOX[0] - 1}",
+        f"Rows {WORK_SECTION}-{CHART_FIRST + len(sens.ARTICLE_RANGES) - 1} (hidden) hold the "
+        "workings: unhide them to see the sums behind every case.").font = SUBTITLE
 
 
 def _tornado(ws: Worksheet) -> None:
@@ -319,6 +351,7 @@ def _tornado(ws: Worksheet) -> None:
         series.graphicalProperties.solidFill = color
         series.graphicalProperties.line.solidFill = color
     chart.legend.position = "b"
+    chart.visible_cells_only = False  # its data rows are hidden
     chart.legend.legendEntry = [LegendEntry(idx=2, delete=True), LegendEntry(idx=3, delete=True)]
     chart.x_axis.scaling.orientation = "maxMin"  # the largest swing on top, as in the table
     chart.x_axis.tickLblPos = "low"              # names at the left edge, clear of the bars
@@ -327,8 +360,7 @@ def _tornado(ws: Worksheet) -> None:
     chart.y_axis.crosses = "max"                 # the dollar axis at the bottom
     chart.y_axis.numFmt = '"$"#,##0'
     chart.y_axis.title = "Change in API COGS / month vs Expected"
-    chart.height, chart.width = 9.5, 19
-    ws.add_chart(chart, "I4")
+    charts.anchor(ws, chart, f"A{CHART_BOX[0]}", f"G{CHART_BOX[1]}")
 
 
 # --- Reading a workbook back (xlmargin sensitivity PATH.xlsx) ---------------------------------
@@ -353,7 +385,7 @@ def _ranges(book: Any, present: bool) -> tuple[tuple[sens.Range, ...], list[str]
     """The Sensitivity sheet's ends and retrieval use cases; a bad cell keeps the article's."""
     if not present:
         book.warnings.append(f"no {SHEET} sheet: using the article's ranges")
-        return sens.ARTICLE_RANGES, list(sens.RETRIEVAL_USE_CASES)
+        return sens.ARTICLE_RANGES, list(ANY_RETRIEVAL_NAME)
     ranges = []
     for r in sens.ARTICLE_RANGES:
         ends = {}
@@ -367,5 +399,5 @@ def _ranges(book: Any, present: bool) -> tuple[tuple[sens.Range, ...], list[str]
         ranges.append(replace(r, **ends))
     # As the sheet's MATCH compares: whole text, any case.
     keys = ([v for _address, v in book.cells(RETRIEVAL_NAME) if isinstance(v, str) and v]
-            if RETRIEVAL_NAME in book.names else list(sens.RETRIEVAL_USE_CASES))
+            if RETRIEVAL_NAME in book.names else list(ANY_RETRIEVAL_NAME))
     return tuple(ranges), keys

@@ -1,22 +1,25 @@
-"""The Summary sheet: the month's totals on both options, the crossover, the most and least
-profitable clients, a one-line recommendation and a chart."""
+"""The Summary sheet: the owner's question answered in five sentences (the month, who is
+underwater, what reaching the target margin takes, what self-hosting saves, what to do), the
+clients from the lowest API margin up with the price each needs (``summary_list``) and a chart
+of them, then the month's totals and the options.
+
+Every sentence is a formula over the totals below it and the sorted list, so it follows edits.
+"""
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.label import DataLabelList
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmargin.sheets import layout
+from xlmargin.sheets import layout, page, summary_list
 from xlmargin.sheets.cells import (
     BOLD,
+    INK,
     SUBTITLE,
     Formula,
     define,
     header_row,
-    landscape,
     put,
     section,
     title,
@@ -24,8 +27,11 @@ from xlmargin.sheets.cells import (
 )
 from xlmargin.sheets.formulas import Formulas
 
-RECOMMENDATION_ROW = 23
-MORE_ROW = 28  # capacity, the third option and the hidden costs (issue 5)
+SENTENCES_ROW = 5
+LIST_ROW = 12  # the sorted list's section title
+WIDTH = "I"    # sentences and sections span A:I
+USD = '"$#,##0"'
+PLAIN = Font(name="Calibri", size=11, color=INK)
 
 
 def crossover_cell(column: str) -> str:
@@ -35,97 +41,100 @@ def crossover_cell(column: str) -> str:
     return f"{layout.CROSSOVER}!${column}${SCENARIO_ROW}"
 
 
-def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas) -> None:
+def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas, clients: int = 12) -> None:
+    """``clients``: how many the roster has, which sizes the sorted list and its chart."""
     title(ws, f"{agency}: summary",
           "Monthly totals over the clients whose rows compute; a row showing # needs a fix.")
-    widths(ws, {"A": 30, "B": 16, "C": 12, "D": 4})
-    header_row(ws, 4, ["This month", "Value"])
+    widths(ws, {"A": 32, "B": 14, "C": 12, "D": 12, "E": 10, "F": 13, "G": 12, "H": 11,
+                "I": 12})
+    listed = summary_list.build(wb, ws, LIST_ROW, clients)
+    chart_first, chart_last = summary_list.chart(ws, listed, clients)
+    totals = _totals(wb, ws, f, chart_last + 2)
+    more = _more(wb, ws, f, totals + 2)
+    _sentences(ws, listed)
+    _print(ws, [(1, listed.last_row + 1), (chart_first, chart_last), (chart_last + 1, more)])
+
+
+def _print(ws: Worksheet, pages: list[tuple[int, int]]) -> None:
+    """The answer and the list, the chart, the totals: a page each, at one scale."""
+    ws.print_area = f"A1:{WIDTH}{pages[-1][1]}"
+    scale = min(page.scale_for([page.width_px(ws, "A", WIDTH)]),
+                *(page.scale_for_height(page.height_pt(ws, *rows)) for rows in pages))
+    page.fixed(ws, scale, row_breaks=[last for _first, last in pages[:-1]])
+
+
+def _sentences(ws: Worksheet, listed: summary_list.Listed) -> None:
+    section(ws, f"A{SENTENCES_ROW - 1}", "In short")
+    for offset, formula in enumerate((month(), underwater(listed), to_target(listed),
+                                      self_hosting(), recommendation())):
+        row = SENTENCES_ROW + offset
+        put(ws, f"A{row}", Formula(formula)).font = BOLD if offset in (1, 4) else PLAIN
+        ws.merge_cells(f"A{row}:{WIDTH}{row}")
+        ws[f"A{row}"].alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row].height = 30  # room for a second line
+
+
+def _totals(wb: Workbook, ws: Worksheet, f: Formulas, first: int) -> int:
+    """The month's totals, each a named cell; returns the last row."""
+    section(ws, f"A{first}", "This month")
+    header_row(ws, first + 1, ["Total", "Value"])
     margin = f.margin
+    target = layout.TARGET_MARGIN
+    below = ("Underwater", "Below target")
+    cost = "+".join(f'SUMIF(ClientStatus,"{s}",ClientApiCost)' for s in below)
+    revenue = "+".join(f'SUMIF(ClientStatus,"{s}",ClientRevenue)' for s in below)
     rows = (
         (layout.CLIENT_COUNT, "Clients", "=COUNT(ClientApiCost)", "xm_whole"),
         (layout.TOTAL_REVENUE, "Revenue", '=SUMIF(ClientApiCost,">=0",ClientRevenue)', "xm_usd"),
         (layout.API_COGS, "API COGS", "=SUM(ClientApiCost)", "xm_usd"),
         (layout.FT_COGS, "Self-hosted COGS",
          f"={f.ft_cost(layout.CLIENT_COUNT, layout.SERVERS)}", "xm_usd"),
-        ("ApiMargin", "API gross margin",
+        (layout.API_MARGIN, "API gross margin",
          f'=IF(TotalRevenue>0,{margin("TotalRevenue", "ApiCogs")},"")', "xm_percent"),
-        ("FtMargin", "Self-hosted gross margin",
+        (layout.FT_MARGIN, "Self-hosted gross margin",
          f'=IF(TotalRevenue>0,{margin("TotalRevenue", "FtCogs")},"")', "xm_percent"),
-        ("Savings", "Self-hosting saves / month", "=ApiCogs-FtCogs", "xm_usd"),
+        (layout.SAVINGS, "Self-hosting saves / month", "=ApiCogs-FtCogs", "xm_usd"),
         (layout.AVERAGE_API_COST, "Average API cost / client",
          '=IF(ClientCount>0,ApiCogs/ClientCount,"")', "xm_usd"),
         (layout.CROSSOVER_CLIENTS, "Crossover (clients)",
-         f'IF({layout.GPU_NAME}="",{f.crossover(layout.AVERAGE_API_COST)[1:]},'
+         f'=IF({layout.GPU_NAME}="",{f.crossover(layout.AVERAGE_API_COST)[1:]},'
          f"{crossover_cell('D')})", "xm_whole"),
         (layout.TOTAL_TOKENS, "Tokens / month", '=SUMIF(ClientApiCost,">=0",ClientTokens)',
          "xm_whole"),
-        ("UnderwaterClients", "Underwater clients", '=COUNTIF(ClientStatus,"Underwater")',
+        (layout.UNDERWATER_CLIENTS, "Underwater clients", '=COUNTIF(ClientStatus,"Underwater")',
          "xm_whole"),
-        ("BelowTargetClients", "Below-target clients",
+        (layout.BELOW_TARGET_CLIENTS, "Below-target clients",
          '=COUNTIF(ClientStatus,"Below target")', "xm_whole"),
+        # PRICE_FOR_MARGIN over every client below the target: sum(cost) / (1 - target) is
+        # what they would pay at the target, less what they pay now.
+        (layout.TARGET_RAISE, "Raise to reach target / month",
+         f'=IF({target}>=1,"#target margin must be below 100%",({cost})/(1-{target})'
+         f"-({revenue}))", "xm_usd"),
     )
     for offset, (name, label, formula, style) in enumerate(rows):
-        row = 5 + offset
+        row = first + 2 + offset
         put(ws, f"A{row}", label)
-        text = formula if formula.startswith("=") else f"={formula}"
-        put(ws, f"B{row}", Formula(text), style)
+        put(ws, f"B{row}", Formula(formula), style)
+        ws[f"B{row}"].alignment = Alignment(horizontal="right", indent=1)  # "never" too
         define(wb, name, ws.title, f"$B${row}")
-    ws["B13"].alignment = Alignment(horizontal="right", indent=1)  # "never" too
-
-    section(ws, "A18", "Clients by API margin")
-    header_row(ws, 19, ["", "Client", "API margin"])
-    for row, label, pick in ((20, "Most profitable", "MAX"), (21, "Least profitable", "MIN")):
-        put(ws, f"A{row}", label)
-        found = f"MATCH({pick}(ClientApiMargin),ClientApiMargin,0)"
-        put(ws, f"B{row}", Formula(f'=IF(ClientCount>0,INDEX(ClientNames,{found}),"")'),
-            "xm_text")
-        put(ws, f"C{row}", Formula(f'=IF(ClientCount>0,{pick}(ClientApiMargin),"")'),
-            "xm_percent")
-    ws.column_dimensions["B"].width = 26
-
-    r = RECOMMENDATION_ROW
-    section(ws, f"A{r}", "Recommendation")
-    put(ws, f"A{r + 1}", Formula(recommendation())).font = BOLD
-    ws.merge_cells(f"A{r + 1}:L{r + 2}")
-    ws[f"A{r + 1}"].alignment = Alignment(wrap_text=True, vertical="top")
-
-    _more(wb, ws, f)
-
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "Revenue and COGS / month"
-    chart.y_axis.title = "USD / month"
-    chart.y_axis.numFmt = '"$"#,##0'
-    chart.y_axis.majorGridlines = None
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    data = Reference(ws, min_col=2, min_row=6, max_row=8)
-    chart.add_data(data, titles_from_data=False)
-    chart.set_categories(Reference(ws, min_col=1, min_row=6, max_row=8))
-    chart.legend = None
-    chart.series[0].dLbls = DataLabelList()
-    chart.series[0].dLbls.showVal = True
-    for hidden in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
-        setattr(chart.series[0].dLbls, hidden, False)
-    chart.varyColors = True
-    chart.height, chart.width = 7.5, 13
-    ws.add_chart(chart, "E4")
-    landscape(ws, one_page=True)
+    return first + 1 + len(rows)
 
 
-def _more(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
-    """Capacity, the hosted open-weight option, retraining and the setup payback."""
-    r = MORE_ROW
-    section(ws, f"A{r}", "Capacity, the third option and hidden costs")
-    header_row(ws, r + 1, ["This month", "Value"])
+def _more(wb: Workbook, ws: Worksheet, f: Formulas, first: int) -> int:
+    """Capacity, the hosted open-weight option, retraining and the setup payback, each "off"
+    while its option is; returns the last row."""
+    section(ws, f"A{first}", "Capacity, the third option and hidden costs")
+    header_row(ws, first + 1, ["Option", "Value", ""])
+    ws.merge_cells(f"B{first + 1}:C{first + 1}")
     uncovered = f"{layout.SETUP_USD}-SetupFeeUSD"
     profit = f"({layout.TOTAL_REVENUE}-{layout.FT_COGS})"
+    model = layout.OPEN_WEIGHT_MODEL
     rows = (
         (layout.TOTAL_INPUT_TOKENS, "Input tokens / month",
          f"={layout.TOTAL_TOKENS}-{layout.TOTAL_OUTPUT_TOKENS}", "xm_whole"),
         (layout.TOTAL_OUTPUT_TOKENS, "Output tokens / month",
          '=SUMIF(ClientApiCost,">=0",ClientOutputTokens)', "xm_whole"),
-        (None, "GPU",
+        (None, "GPU capacity",
          f'=IF({layout.GPU_NAME}="","off: one fixed server",{layout.GPU_NAME}&" at "&'
          f'TEXT({layout.UTILIZATION},"0%")&" planned utilization")', "xm_text"),
         (layout.SERVERS, "GPU servers",
@@ -133,36 +142,95 @@ def _more(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
         (layout.CROSSOVER_STAYS, "Cheaper for good from (clients)",
          f'=IF({layout.GPU_NAME}="",{layout.CROSSOVER_CLIENTS},{crossover_cell("E")})',
          "xm_whole"),
-        (None, "Hosted open-weight model", f'=IF({layout.OPEN_WEIGHT_MODEL}="","none",'
-         f"{layout.OPEN_WEIGHT_MODEL})", "xm_text"),
+        (None, "Hosted open-weight model", f'=IF({model}="","off",{model})', "xm_text"),
         (layout.OPEN_WEIGHT_COGS, "Hosted open-weight COGS",
-         f'=IF({layout.OPEN_WEIGHT_MODEL}="","",IF(ISNA(MATCH({layout.OPEN_WEIGHT_MODEL},'
-         f'{layout.PRICE_MODELS},0)),"#open-weight model not on Pricing",'
-         f'SUMIF(ClientApiCost,">=0",ClientOpenWeightCost)))', "xm_usd"),
+         f'=IF({model}="","off",IF(ISNA(MATCH({model},{layout.PRICE_MODELS},0)),'
+         f'"#open-weight model not on Pricing",SUMIF(ClientApiCost,">=0",ClientOpenWeightCost)))',
+         "xm_usd"),
         (layout.OPEN_WEIGHT_MARGIN, "Open-weight gross margin",
-         f'=IF(AND(ISNUMBER({layout.OPEN_WEIGHT_COGS}),{layout.TOTAL_REVENUE}>0),'
-         f'{f.margin(layout.TOTAL_REVENUE, layout.OPEN_WEIGHT_COGS)},"")', "xm_percent"),
+         f'=IF({model}="","off",IF(AND(ISNUMBER({layout.OPEN_WEIGHT_COGS}),'
+         f'{layout.TOTAL_REVENUE}>0),{f.margin(layout.TOTAL_REVENUE, layout.OPEN_WEIGHT_COGS)},'
+         '""))', "xm_percent"),
         (layout.AVERAGE_OPEN_WEIGHT_COST, "Average open-weight cost / client",
-         f'=IF(AND(ISNUMBER({layout.OPEN_WEIGHT_COGS}),{layout.CLIENT_COUNT}>0),'
-         f'{layout.OPEN_WEIGHT_COGS}/{layout.CLIENT_COUNT},"")', "xm_usd"),
-        (None, "Retraining / month (in SH COGS)",
-         f"={layout.RETRAINING_USD}*{layout.CLIENT_COUNT}", "xm_usd"),
+         f'=IF({model}="","off",IF(AND(ISNUMBER({layout.OPEN_WEIGHT_COGS}),'
+         f'{layout.CLIENT_COUNT}>0),{layout.OPEN_WEIGHT_COGS}/{layout.CLIENT_COUNT},""))',
+         "xm_usd"),
+        (None, "Retraining / month (in self-hosted COGS)",
+         f'=IF({layout.RETRAINING_USD}=0,"off",{layout.RETRAINING_USD}*{layout.CLIENT_COUNT})',
+         "xm_usd"),
+        # Off is not "0 months": 0 would read as an instant payback.
         (layout.SETUP_PAYBACK, "Setup payback (months)",
-         f'=IF({uncovered}<=0,0,IF(AND({layout.CLIENT_COUNT}>0,{profit}>0),'
-         f'({uncovered})/({profit}/{layout.CLIENT_COUNT}),"never"))', "xm_whole"),
+         f'=IF(AND(SetupLaborHours<=0,SetupFeeUSD<=0),"off",IF({uncovered}<=0,0,'
+         f'IF(AND({layout.CLIENT_COUNT}>0,{profit}>0),'
+         f'({uncovered})/({profit}/{layout.CLIENT_COUNT}),"never")))', "xm_whole"),
     )
     for offset, (name, label, formula, style) in enumerate(rows):
-        row = r + 2 + offset
+        row = first + 2 + offset
         put(ws, f"A{row}", label)
         put(ws, f"B{row}", Formula(formula), style)
         ws[f"B{row}"].alignment = Alignment(horizontal="right", indent=1)
+        ws.merge_cells(f"B{row}:C{row}")  # room for a model's name
         if name:
             define(wb, name, ws.title, f"$B${row}")
-    ws[f"B{r + 1 + len(rows)}"].number_format = "0.0"  # payback months
-    put(ws, f"A{r + 2 + len(rows)}",
+    last = first + 1 + len(rows)
+    ws[f"B{last}"].number_format = "0.0"  # payback months
+    put(ws, f"A{last + 1}",
         "Setup payback: months of the average client's self-hosted gross profit that earn "
         "back the setup labor its setup fee leaves uncovered (0: the fee covers it).").font = \
         SUBTITLE
+    return last + 1
+
+
+# --- The sentences ----------------------------------------------------------------------------
+
+
+def month() -> str:
+    return ('=IF(ClientCount=0,"No client computes yet: add clients on the Clients sheet.",'
+            'ClientCount&IF(ClientCount=1," client brings in "," clients bring in ")&'
+            f'TEXT(TotalRevenue,{USD})&" a month. On the API they cost "&TEXT(ApiCogs,{USD})&'
+            '": a "&TEXT(ApiMargin,"0.0%")&" gross margin.")')
+
+
+def underwater(listed: summary_list.Listed) -> str:
+    """Who is underwater (the sorted list starts with them), then how many are below target."""
+    names = listed.names_with_status("Underwater", 3)
+    more = 'IF(UnderwaterClients>3," and "&(UnderwaterClients-3)&" more","")'
+    who = ('IF(UnderwaterClients=1,"1 client is underwater, costing more on the API than it '
+           'pays: ",UnderwaterClients&" clients are underwater, costing more on the API than '
+           'they pay: ")')
+    below = ('IF(BelowTargetClients>0,". "&BelowTargetClients&IF(BelowTargetClients=1,'
+             '" more is"," more are")&" below the "&TEXT(TargetMargin,"0%")&" target margin.",'
+             '".")')
+    return (f'=IF(ClientCount=0,"",IF(UnderwaterClients=0,"No client is underwater on the '
+            f'API",{who}&{names}&{more})&{below})')
+
+
+def to_target(listed: summary_list.Listed) -> str:
+    """What reaching the target takes, in all and for the lowest client."""
+    target = 'TEXT(TargetMargin,"0%")'
+    first = listed.first_row
+    below = "(UnderwaterClients+BelowTargetClients)"
+    return (f'=IF(ClientCount=0,"",IF({below}=0,"Every client is at or above the "&{target}&'
+            '" target margin on the API.",IF(ISNUMBER(TargetRaiseUSD),"To reach "&'
+            f'{target}&" on the API, "&IF({below}=1,"that client needs ",{below}&'
+            '" clients need ")&TEXT(TargetRaiseUSD,' + USD + ')&" a month more in all: "&'
+            f'$A${first}&" "&TEXT($F${first},{USD})&" instead of "&TEXT($C${first},{USD})&'
+            '" (each below).",TargetRaiseUSD)))')
+
+
+def self_hosting() -> str:
+    still = 'COUNTIF(ClientFtMargin,"<0")'
+    return ('=IF(ClientCount=0,"",IF(FtCogs<ApiCogs,"Self-hosted, the same clients would cost "'
+            f'&TEXT(FtCogs,{USD})&" a month ("&TEXT(FtMargin,"0.0%")&" margin): moving saves "&'
+            f'TEXT(ApiCogs-FtCogs,{USD})&" a month, "&TEXT(12*(ApiCogs-FtCogs),{USD})&'
+            f'" a year"&IF(UnderwaterClients=0,".",IF({still}=0,", and no client is underwater.",'
+            f'", and "&{still}&" would still be underwater.")),"Self-hosted, the same clients '
+            f'would cost "&TEXT(FtCogs-ApiCogs,{USD})&" a month more than the API."))')
+
+
+def clients(count: str) -> str:
+    """Formula text: '1 client', '12 clients'."""
+    return f'{count}&IF({count}=1," client"," clients")'
 
 
 def recommendation() -> str:
@@ -171,16 +239,18 @@ def recommendation() -> str:
     the line then says from when it stays cheaper."""
     saves = 'TEXT(ApiCogs-FtCogs,"$#,##0")'
     stays = (f'IF(AND(ISNUMBER({layout.CROSSOVER_STAYS}),{layout.CROSSOVER_STAYS}>'
-             f'CrossoverClients)," It stays cheaper from "&{layout.CROSSOVER_STAYS}&'
-             '" clients on (more GPU servers in between).","")')
+             f'CrossoverClients)," It stays cheaper from "&{clients(layout.CROSSOVER_STAYS)}&'
+             '" on (more GPU servers in between).","")')
     return (
         '=IF(ClientCount=0,"Add clients on the Clients sheet.",'
         'IF(ISNUMBER(CrossoverClients),'
         'IF(AND(ClientCount>=CrossoverClients,FtCogs<ApiCogs),'
-        '"Self-host: at "&ClientCount&" clients fine-tuned models cost "&' + saves
-        + '&" a month less than the API (crossover at "&CrossoverClients&" clients).",'
-        'IF(ClientCount>=CrossoverClients,"Stay on the API for now: at "&ClientCount&'
-        '" clients self-hosting needs "&Servers&" GPU servers and costs more than the API.",'
-        '"Stay on the API for now: self-hosting wins from "&CrossoverClients&'
-        '" clients and you have "&ClientCount&"."))&' + stays + ','
+        f'"Self-host: at "&{clients("ClientCount")}&" fine-tuned models cost "&' + saves
+        + f'&" a month less than the API (crossover at "&{clients("CrossoverClients")}&").",'
+        f'IF(ClientCount>=CrossoverClients,"Stay on the API for now: at "&'
+        f'{clients("ClientCount")}&'
+        '" self-hosting needs "&Servers&IF(Servers=1," GPU server"," GPU servers")&'
+        '" and costs more than the API.",'
+        f'"Stay on the API for now: self-hosting wins from "&{clients("CrossoverClients")}&'
+        '" and you have "&ClientCount&"."))&' + stays + ','
         '"Stay on the API: at this average API cost self-hosting never catches up."))')
