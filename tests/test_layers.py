@@ -8,7 +8,7 @@ import sys
 
 CORE = ("xlmargin.calc", "xlmargin.catalog", "xlmargin.models", "xlmargin.excel.functions",
         "xlmargin.excel.ranges_numpy", "xlmargin.excel.ranges_pure", "xlmargin.presets",
-        "xlmargin.price_file")
+        "xlmargin.price_file", "xlmargin.plan", "xlmargin.knapsack")
 
 
 def imported_after(code: str) -> set[str]:

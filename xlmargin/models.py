@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -88,6 +88,30 @@ class Infra(Strict):
                                  self.other_fixed_usd)
 
 
+Hosting = Literal["api", "self", "open_weight"]
+"""Where a client's workload runs: the per-token API, self-hosted fine-tuned models, or the
+hosted open-weight model billed per token."""
+HOSTINGS: tuple[str, ...] = get_args(Hosting)
+# What people type for the same choices (after case folding, spaces and dashes as '_').
+_HOSTING_ALIASES = {"self_hosted": "self", "selfhosted": "self", "fine_tuned": "self",
+                    "openweight": "open_weight", "open_weights": "open_weight"}
+
+
+def parse_hosting(text: object) -> Hosting | None:
+    """A roster's or sheet's hosting cell: 'api', 'self', 'open_weight' in any case, with
+    spaces or dashes ('Open weight', ' SELF ', 'self-hosted'); blank is None (xlmargin
+    decides). Anything else raises ValueError with a message that lists the choices."""
+    if text is None:
+        return None
+    key = "_".join(str(text).strip().casefold().replace("-", " ").split())
+    if not key:
+        return None
+    key = _HOSTING_ALIASES.get(key, key)
+    if key not in HOSTINGS:
+        raise ValueError(f"expected {', '.join(HOSTINGS)} or blank, got {str(text)!r}")
+    return key  # type: ignore[return-value]
+
+
 # Excel keeps at most this many characters in a cell ("Excel specifications and limits").
 MAX_CELL_CHARS = 32_767
 
@@ -113,6 +137,9 @@ class Client(Strict):
     """Client-type key (small_business, mid_market, enterprise), for reference."""
     notes: str = Field(default="", max_length=MAX_CELL_CHARS)
     """Free text."""
+    hosting: Hosting | None = None
+    """Where the client must run: 'api' (frontier reasoning, the latest model), 'self' (must
+    move), 'open_weight'; None lets ``xlmargin plan`` decide."""
 
 
 class GpuPreset(Strict):

@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from xlmargin import calc
 from xlmargin.errors import InputError
-from xlmargin.models import AgencySettings, Infra
+from xlmargin.models import AgencySettings, Hosting, Infra
 
 UNDERWATER = "Underwater"
 BELOW_TARGET = "Below target"
@@ -47,6 +47,8 @@ class PricedClient:
     """The row's position, e.g. 'Clients!A7' or 'roster.csv: row 7'."""
     use_case: str | None = None
     """The use case as typed (sensitivity applies embeddings to retrieval use cases only)."""
+    hosting: Hosting | None = None
+    """Where the roster pins the client ('api', 'self', 'open_weight'); None: the plan decides."""
 
 
 @dataclass(frozen=True, slots=True)
