@@ -14,7 +14,8 @@ from typing import Any, NoReturn
 from xlmargin import __version__
 from xlmargin.errors import XlmarginError
 
-COMMANDS = ("cost", "crossover", "prices", "new", "report", "import-usage", "sensitivity")
+COMMANDS = ("cost", "crossover", "prices", "new", "report", "import-usage", "sensitivity",
+            "plan")
 
 EXIT_BAD_INPUT = 2
 
