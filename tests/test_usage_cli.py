@@ -19,7 +19,12 @@ def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
                  str(FIXTURES / "clients_map.csv"), "--json"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"period", "months", "clients", "unattributed", "unpriced", "warnings"}
+    assert set(data) == {"period", "months", "clients", "unattributed", "unpriced", "files",
+                         "duplicates", "warnings"}
+    assert data["files"] == [{"file": str(FIXTURES / "litellm_spend_logs.csv"),
+                              "format": "litellm-csv", "records": 4, "malformed": 1,
+                              "duplicates": 0, "replaced": 0, "skipped": 0, "same_as": None}]
+    assert data["duplicates"] == {"dropped": 0, "conflicts": []}
     assert set(data["period"]) == {"start", "end"}
     assert all(set(c) == FIELDS for c in data["clients"])
     assert set(data["unattributed"]) == FIELDS
@@ -56,6 +61,10 @@ def test_no_usage_says_so_and_exits_0(tmp_path: Path,
     data = json.loads(capsys.readouterr().out)
     assert data == {"period": {"start": None, "end": None}, "months": None, "clients": [],
                     "unattributed": None, "unpriced": [],
+                    "files": [{"file": str(empty), "format": "plain", "records": 0,
+                               "malformed": 0, "duplicates": 0, "replaced": 0, "skipped": 0,
+                               "same_as": None}],
+                    "duplicates": {"dropped": 0, "conflicts": []},
                     "warnings": ["no usage in the files"]}
 
 

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlmargin.errors import InputError
-from xlmargin.usage import litellm_arrow
+from xlmargin.usage import litellm_arrow, litellm_metadata
 from xlmargin.usage.aggregate import Actuals, import_usage
 from xlmargin.usage.clients import BY
 
@@ -90,7 +90,7 @@ def both(files: list[Path], monkeypatch: pytest.MonkeyPatch,
          **options: object) -> tuple[Actuals, Actuals]:
     fast = import_usage(files, **options)  # type: ignore[arg-type]
     with monkeypatch.context() as patch:
-        patch.setattr(litellm_arrow, "summed", lambda path, by: None)
+        patch.setattr(litellm_arrow, "summed", lambda path, by, index=None: None)
         rows = import_usage(files, **options)  # type: ignore[arg-type]
     return fast, rows
 
@@ -220,7 +220,7 @@ def test_mixed_currency_message_names_the_same_row(tmp_path: Path,
     assert records is not None and records[0].where != "spend.csv:2"
     eur = FIXTURES / "costs_eur.json"
     messages = []
-    for summed in (litellm_arrow.summed, lambda path, by: None):
+    for summed in (litellm_arrow.summed, lambda path, by, index=None: None):
         with monkeypatch.context() as patch:
             patch.setattr(litellm_arrow, "summed", summed)
             with pytest.raises(InputError, match="mixed currencies") as error:
@@ -266,7 +266,7 @@ def test_arrow_reads_every_accepted_amount_as_decimal_does(text: str) -> None:
 
 def test_python_whitespace_is_spelled_out_for_re2() -> None:
     python = "".join(c for c in map(chr, range(0x110000)) if re.fullmatch(r"\s", c))
-    assert python == litellm_arrow.PY_SPACE
+    assert python == litellm_metadata.PY_SPACE
 
 
 def test_importing_the_usage_import_does_not_import_pyarrow() -> None:
@@ -279,7 +279,7 @@ def test_importing_the_usage_import_does_not_import_pyarrow() -> None:
 
 # Metadata as real LiteLLM logs hold it: different on every row (request ids, timestamps, an IP,
 # a usage object), the key's alias early on. The fast path reads each key from a few bytes
-# after its name's first occurrence (litellm_arrow._first_match); these files make that
+# after its name's first occurrence (litellm_metadata.first_match); these files make that
 # occurrence a decoy, the value longer than the window, the count run to the window's end.
 def _varied_metadata(rng: random.Random, key: int, i: int, rows: int) -> str:
     parts = [f'"user_api_key": "hash{key:03d}"']
@@ -352,8 +352,8 @@ def test_varied_metadata_agrees(varied_log: Path, by: str, windows: tuple[int, i
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", 32 << 10)  # many batches
     if windows is not None:  # tiny windows: most values are searched for in the whole text
-        monkeypatch.setattr(litellm_arrow, "STRING_WINDOW", windows[0])
-        monkeypatch.setattr(litellm_arrow, "INT_WINDOW", windows[1])
+        monkeypatch.setattr(litellm_metadata, "STRING_WINDOW", windows[0])
+        monkeypatch.setattr(litellm_metadata, "INT_WINDOW", windows[1])
     assert litellm_arrow.summed(varied_log, by) is not None
     fast, rows = both([varied_log], monkeypatch, by=by)
     assert_same(fast, rows)
@@ -385,24 +385,24 @@ def test_first_match_is_the_whole_text_search(texts: list[str], window: int) -> 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for name, pattern in (("user_api_key_alias", litellm_arrow._STRING),
-                          ("cached_tokens", litellm_arrow._INT)):
+    for name, pattern in (("user_api_key_alias", litellm_metadata.STRING),
+                          ("cached_tokens", litellm_metadata.INT)):
         whole = pc.struct_field(pc.extract_regex(pa.array(texts),
                                                  pattern.replace("{name}", name)), [0])
         expected: object
         try:
-            expected = (litellm_arrow._digits(whole) if pattern == litellm_arrow._INT
+            expected = (litellm_metadata.digits(whole) if pattern == litellm_metadata.INT
                         else whole).to_pylist()
-        except litellm_arrow._RowReaderNeededError:
-            expected = litellm_arrow._RowReaderNeededError
+        except litellm_metadata.RowReaderNeededError:
+            expected = litellm_metadata.RowReaderNeededError
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(litellm_arrow, "STRING_WINDOW", window)
-            patch.setattr(litellm_arrow, "INT_WINDOW", window)
+            patch.setattr(litellm_metadata, "STRING_WINDOW", window)
+            patch.setattr(litellm_metadata, "INT_WINDOW", window)
             try:
-                found: object = litellm_arrow._first_match(pa.array(texts), name,
+                found: object = litellm_metadata.first_match(pa.array(texts), name,
                                                            pattern).to_pylist()
-            except litellm_arrow._RowReaderNeededError:
-                found = litellm_arrow._RowReaderNeededError
+            except litellm_metadata.RowReaderNeededError:
+                found = litellm_metadata.RowReaderNeededError
         assert found == expected, (name, texts)
 
 

@@ -314,10 +314,11 @@ def test_a_huge_count_is_a_malformed_row_not_a_crash(tmp_path: Path) -> None:
 def test_huge_amounts_are_malformed_and_big_sums_print(tmp_path: Path) -> None:
     path = tmp_path / "billed.csv"
     amount = 999_999_999_999_999  # the largest whole amount under the 10**15 bound
-    rows = [f"2026-09-01,Acme,gpt-4o-mini,0,0,{amount}" for _ in range(2000)]
-    rows += ["2026-09-02,Acme,gpt-4o-mini,0,0,1E+1000000",  # overflowed Decimal when summed
-             "2026-09-02,Acme,gpt-4o-mini,0,0,1000000000000000"]
-    path.write_text("date,client,model,input_tokens,output_tokens,cost_usd\n"
+    # each row its own request count: identical rows would be one row counted once
+    rows = [f"2026-09-01,Acme,gpt-4o-mini,0,0,{amount},{i}" for i in range(2000)]
+    rows += ["2026-09-02,Acme,gpt-4o-mini,0,0,1E+1000000,1",  # overflowed Decimal when summed
+             "2026-09-02,Acme,gpt-4o-mini,0,0,1000000000000000,1"]
+    path.write_text("date,client,model,input_tokens,output_tokens,cost_usd,requests\n"
                     + "\n".join(rows) + "\n")
     actuals = import_usage([path])
     data = actuals.as_json()  # a sum past 10**18: more digits than Decimal's default 28

@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(dump_json(data))
         return code
-    files = ", ".join(f"{path} [{name}]" for path, name in actuals.formats.items())
+    files = ", ".join(f"{path} [{counts.format}]" if counts.same_as is None
+                      else f"{path} [{counts.format}, the same as {counts.same_as}]"
+                      for path, counts in actuals.files.items())
     if actuals.start is None:
         print(f"No usage found in {files}")
         for warning in data["warnings"]:  # type: ignore[attr-defined]
@@ -79,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         return code
     period = data["period"]
     print(f"Period {period['start']} to {period['end']} ({data['months']} months), "  # type: ignore[index]
-          f"{len(actuals.formats)} file(s): {files}")
+          f"{len(actuals.files)} file(s): {files}")
     entries = list(data["clients"])  # type: ignore[call-overload]
     if data["unattributed"]:
         entries.append(data["unattributed"])

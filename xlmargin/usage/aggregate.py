@@ -1,22 +1,24 @@
 """Attribute, price and sum the records of one or more exports: the result
-``xlmargin import-usage`` prints and writes to a workbook."""
+``xlmargin import-usage`` prints and writes to a workbook. Every record passes the ``dedup``
+ledger first, so usage that two exports (or one, twice) hold is counted once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal, localcontext
 from pathlib import Path
 
 from xlmargin.errors import InputError
 from xlmargin.usage import detect, litellm, litellm_arrow
+from xlmargin.usage.actuals import Actuals, FileCounts, Totals, Unpriced
 from xlmargin.usage.clients import UNATTRIBUTED, attributor, load_map
+from xlmargin.usage.dedup import Ledger
 from xlmargin.usage.pricing import Pricer
-from xlmargin.usage.record import Malformed, Skipped, UsageRecord
+from xlmargin.usage.record import Malformed, Note, Skipped, UsageRecord
 
-DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
-SECONDS_PER_MONTH = DAYS_PER_MONTH * 86400
+__all__ = ["NO_MODEL", "NO_USAGE", "Actuals", "Totals", "import_usage"]
+
 NO_MODEL = "(no model: export not grouped by model)"
 LISTED_PROBLEMS = 20
 NO_USAGE = "no usage in the files"
@@ -26,117 +28,92 @@ ZERO_IS_UNPRICED = {litellm.JSON, litellm.CSV}
 for the model: a 0 beside tokens is no cost known, so the tokens are priced as usage is."""
 
 
-@dataclass(slots=True)
-class Totals:
-    """One client's sums. ``cost_usd`` holds billed amounts plus priced token usage."""
-
-    requests: int = 0
-    input_tokens: int = 0
-    cached_input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: Decimal = field(default_factory=Decimal)
-
-    def as_json(self, client: str, months: Decimal | None) -> dict[str, object]:
-        monthly = self.cost_usd / months if months else None
-        return {"client": client, "requests": self.requests, "input_tokens": self.input_tokens,
-                "cached_input_tokens": self.cached_input_tokens,
-                "output_tokens": self.output_tokens, "cost_usd": _usd(self.cost_usd),
-                "monthly_cost_usd": None if monthly is None else _usd(monthly)}
-
-
-@dataclass(slots=True)
-class Unpriced:
-    input_tokens: int = 0
-    output_tokens: int = 0
-
-
-@dataclass
-class Actuals:
-    """What the exports say each client cost."""
-
-    start: datetime | None
-    end: datetime | None
-    clients: dict[str, Totals]
-    unpriced: dict[str, Unpriced]
-    warnings: list[str]
-    formats: dict[str, str]
-    """{file: format name}."""
-    malformed: int = 0
-
-    @property
-    def months(self) -> Decimal | None:
-        """Covered time in months of 30.4375 days, partial first and last buckets counted by
-        the seconds they cover."""
-        if self.start is None or self.end is None:
-            return None
-        return Decimal(int((self.end - self.start).total_seconds())) / SECONDS_PER_MONTH
-
-    @property
-    def period(self) -> tuple[date, date] | None:
-        if self.start is None or self.end is None:
-            return None
-        return self.start.date(), (self.end - timedelta(microseconds=1)).date()
-
-    def monthly_cost(self, client: str) -> Decimal | None:
-        totals, months = self.clients.get(client), self.months
-        if totals is None or not months:
-            return None
-        return totals.cost_usd / months
-
-    def as_json(self) -> dict[str, object]:
-        months = self.months
-        period = self.period
-        named = [t.as_json(c, months) for c, t in sorted(self.clients.items())
-                 if c != UNATTRIBUTED]
-        rest = self.clients.get(UNATTRIBUTED)
-        return {
-            "period": {"start": period[0].isoformat() if period else None,
-                       "end": period[1].isoformat() if period else None},
-            "months": None if months is None else round(float(months), 4),
-            "clients": named,
-            "unattributed": None if rest is None else rest.as_json(UNATTRIBUTED, months),
-            "unpriced": [{"model": m, "input_tokens": u.input_tokens,
-                          "output_tokens": u.output_tokens}
-                         for m, u in sorted(self.unpriced.items())],
-            "warnings": self.warnings,
-        }
-
-
-def _usd(value: Decimal) -> float:
-    # Rounded to 10 places with as many digits as that takes: a sum past 10**18 needs more than
-    # the default context's 28 (round() would raise InvalidOperation).
-    with localcontext() as context:
-        context.prec = max(context.prec, value.adjusted() + 12)
-        return float(round(value, 10))
-
-
 def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
                  clients_file: str | Path | None = None, forced: str | None = None,
                  pricer: Pricer | None = None) -> Actuals:
     """Read every file, attribute each record to a client, price token usage, sum.
 
     Raises InputError for an unreadable or unknown file, a bad client map, or mixed
-    currencies; malformed rows are counted, listed in the warnings and left out."""
-    attribute = attributor(by, load_map(clients_file) if clients_file else None)
-    pricer = pricer or Pricer()
-    sources = [(Path(f), *detect.read(f, forced)) for f in files]
-    result = Actuals(None, None, {}, {}, [], {str(p): name for p, name, _ in sources})
+    currencies; malformed rows are counted, listed in the warnings and left out; duplicates
+    are counted once and said."""
     state = _State()
-    for path, name, items in sources:
+    mapping = load_map(clients_file, notify=state.notes.append) if clients_file else None
+    attribute = attributor(by, mapping)
+    paths = [Path(f) for f in files]
+    repeats = _repeats(paths)
+    sources = [(str(p), p, *detect.read(p, forced)) for i, p in enumerate(paths)
+               if i not in repeats]
+    result = Actuals(None, None, {}, {}, [], {file: name for file, _p, name, _ in sources})
+    state.attribute, state.pricer, state.result = attribute, pricer or Pricer(), result
+    ledger = Ledger()
+    for file, path, name, items in sources:
+        result.files[file] = FileCounts(name)
         if name == litellm.CSV:
             # Millions of rows: summed by pyarrow unless the file needs the row reader.
-            grouped = litellm_arrow.summed(path, by)
+            grouped = litellm_arrow.summed(path, by, ledger.index)
             if grouped is not None:
                 items = iter(grouped)
-        _consume(items, path, attribute, pricer, result, state)
-    _finish(result, state)
+        _consume(items, file, ledger, state)
+    # Buckets are merged, and requests a summed file may hold settled, once all are read.
+    for record, file in ledger.settled():
+        result.files[file].records += record.rows
+        _add(record, state)
+    for i, j in sorted(repeats.items()):
+        first, again = str(paths[j]), str(paths[i])
+        counts = FileCounts(result.files[first].format, same_as=first,
+                            duplicates=result.files[first].records)
+        result.files.setdefault(again, counts)
+        ledger.dropped[again] = ledger.dropped.get(again, 0) + counts.duplicates
+        state.repeated.append(f"{again} is given twice: read once" if again == first else
+                              f"{again} holds the same bytes as {first}: read once")
+    for file, n in ledger.dropped.items():
+        result.files[file].duplicates = n
+    for file, n in ledger.superseded.items():
+        result.files[file].replaced = n
+    result.conflicts = ledger.conflicts
+    _finish(result, state, ledger)
     return result
+
+
+def _repeats(paths: list[Path]) -> dict[int, int]:
+    """{index: index of the earlier path} for each file given before, by name or by content
+    (a copy, or a page saved twice): read once, not deduplicated record by record."""
+    found: dict[int, int] = {}
+    seen: dict[tuple[int, int] | str, int] = {}
+    digests: dict[int, bytes] = {}
+
+    def digest(i: int) -> bytes:
+        if i not in digests:
+            with open(paths[i], "rb") as handle:
+                digests[i] = hashlib.file_digest(handle, "blake2b").digest()
+        return digests[i]
+
+    sizes: dict[int, list[int]] = {}
+    for i, path in enumerate(paths):
+        if not path.is_file():
+            continue  # detect.read says so
+        stat = path.stat()
+        same = seen.get((stat.st_dev, stat.st_ino))
+        if same is None:
+            same = next((j for j in sizes.get(stat.st_size, []) if digest(j) == digest(i)),
+                        None)
+        if same is not None:
+            found[i] = same
+            continue
+        seen[(stat.st_dev, stat.st_ino)] = i
+        sizes.setdefault(stat.st_size, []).append(i)
+    return found
 
 
 @dataclass
 class _State:
+    result: Actuals | None = None
+    attribute: Callable[[UsageRecord], str] | None = None
+    pricer: Pricer | None = None
     currency: tuple[str, str] | None = None
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     assumed_batch: set[str] = field(default_factory=set)
     billed: bool = False
@@ -147,79 +124,99 @@ class _State:
     """{model: rows} of ZERO_IS_UNPRICED records whose 0 amount was set aside."""
 
 
-def _consume(items: Iterable[UsageRecord | Malformed | Skipped], path: Path,
-             attribute: object, pricer: Pricer, result: Actuals, state: _State) -> None:
-    clients, unpriced = result.clients, result.unpriced
+def _consume(items: Iterable[UsageRecord | Malformed | Skipped | Note], file: str,
+             ledger: Ledger, state: _State) -> None:
+    result = state.result
+    assert result is not None
+    counts = result.files[file]
     start, end = result.start, result.end
     for item in items:
         if type(item) is not UsageRecord:
             if isinstance(item, Malformed):
                 result.malformed += 1
+                counts.malformed += 1
                 if len(state.problems) < LISTED_PROBLEMS:
                     state.problems.append(f"{item.where}: {item.problem}")
             elif isinstance(item, Skipped):
                 state.skipped[item.kind] = state.skipped.get(item.kind, 0) + 1
+                counts.skipped += 1
+            elif isinstance(item, Note):
+                state.notes.append(item.text)
             continue
         record: UsageRecord = item  # type: ignore[assignment]
+        # A duplicate still says the file covers its period.
         if start is None or record.start < start:
             start = record.start
         if end is None or record.end > end:
             end = record.end
-        if record.empty:
-            continue
-        state.records += record.rows
-        client = attribute(record)  # type: ignore[operator]
-        totals = clients.get(client)
-        if totals is None:
-            totals = clients[client] = Totals()
-        if client == UNATTRIBUTED:
-            state.unattributed_records += record.rows
-        totals.requests += record.requests
-        totals.input_tokens += record.input_tokens
-        totals.cached_input_tokens += record.cached_input_tokens
-        totals.output_tokens += record.output_tokens
-        cost = record.cost_usd
-        if cost is not None:
-            currency = record.currency or "USD"
-            if state.currency is None:
-                state.currency = (currency, record.where)
-            elif currency != state.currency[0]:
-                raise InputError(record.where, f"amount in {currency}, but "
-                                 f"{state.currency[1]} is in {state.currency[0]}: mixed "
-                                 "currencies are refused, not summed; convert to one currency")
-            if not cost and record.source in ZERO_IS_UNPRICED \
-                    and (record.input_tokens or record.output_tokens):
-                # LiteLLM's 0 for a model it cannot price: no bill of $0, priced below
-                name = record.model or NO_MODEL
-                state.zero_spend[name] = state.zero_spend.get(name, 0) + record.rows
-            else:
-                totals.cost_usd += cost
-                if record.source in BILLED_SOURCES:
-                    state.billed = True
-                continue
-        if not (record.input_tokens or record.output_tokens):
-            continue
-        model = record.model
-        prices = pricer.price(model, record.start.date(), record.batch) if model else None
-        if prices is None:
-            entry = unpriced.setdefault(model or NO_MODEL, Unpriced())
-            entry.input_tokens += record.input_tokens
-            entry.output_tokens += record.output_tokens
-            continue
-        state.tokens_priced = True
-        if prices.batch_price_assumed:
-            state.assumed_batch.add(prices.model)
-        totals.cost_usd += prices.cost(record.input_tokens, record.cached_input_tokens,
-                                       record.cache_write_tokens, record.cache_write_1h_tokens,
-                                       record.output_tokens)
+        if record.identity is not None and not ledger.admit(record, file):
+            continue  # a duplicate, or held until every file is read
+        counts.records += record.rows
+        _add(record, state)
     result.start, result.end = start, end
 
 
-def _finish(result: Actuals, state: _State) -> None:
+def _add(record: UsageRecord, state: _State) -> None:
+    """Attribute one record to its client and add its tokens and cost."""
+    if record.empty:
+        return
+    result, pricer = state.result, state.pricer
+    assert result is not None and pricer is not None and state.attribute is not None
+    state.records += record.rows
+    client = state.attribute(record)
+    totals = result.clients.get(client)
+    if totals is None:
+        totals = result.clients[client] = Totals()
+    if client == UNATTRIBUTED:
+        state.unattributed_records += record.rows
+    totals.requests += record.requests
+    totals.input_tokens += record.input_tokens
+    totals.cached_input_tokens += record.cached_input_tokens
+    totals.output_tokens += record.output_tokens
+    cost = record.cost_usd
+    if cost is not None:
+        currency = record.currency or "USD"
+        if state.currency is None:
+            state.currency = (currency, record.where)
+        elif currency != state.currency[0]:
+            raise InputError(record.where, f"amount in {currency}, but "
+                             f"{state.currency[1]} is in {state.currency[0]}: mixed "
+                             "currencies are refused, not summed; convert to one currency")
+        if not cost and record.source in ZERO_IS_UNPRICED \
+                and (record.input_tokens or record.output_tokens):
+            # LiteLLM's 0 for a model it cannot price: no bill of $0, priced below
+            name = record.model or NO_MODEL
+            state.zero_spend[name] = state.zero_spend.get(name, 0) + record.rows
+        else:
+            totals.cost_usd += cost
+            if record.source in BILLED_SOURCES:
+                state.billed = True
+            return
+    if not (record.input_tokens or record.output_tokens):
+        return
+    model = record.model
+    prices = pricer.price(model, record.start.date(), record.batch) if model else None
+    if prices is None:
+        entry = result.unpriced.setdefault(model or NO_MODEL, Unpriced())
+        entry.input_tokens += record.input_tokens
+        entry.output_tokens += record.output_tokens
+        return
+    state.tokens_priced = True
+    if prices.batch_price_assumed:
+        state.assumed_batch.add(prices.model)
+    totals.cost_usd += prices.cost(record.input_tokens, record.cached_input_tokens,
+                                   record.cache_write_tokens, record.cache_write_1h_tokens,
+                                   record.output_tokens)
+
+
+def _finish(result: Actuals, state: _State, ledger: Ledger) -> None:
     warnings = result.warnings
     if state.currency is not None and state.currency[0] != "USD":
         raise InputError(state.currency[1], f"amounts are in {state.currency[0]}; xlmargin "
                                             "reports USD: convert the export first")
+    warnings.extend(state.notes)
+    warnings.extend(state.repeated)
+    warnings.extend(ledger.warnings(list(result.files)))
     if result.malformed:
         more = result.malformed - len(state.problems)
         warnings.append(f"{result.malformed} malformed row(s) left out"

@@ -1,15 +1,19 @@
 """The Anthropic Console's CSV exports. Cost: dollars per day x model (display name) x
 workspace x key x token type. Usage: tokens per day x model id x key, in four input classes
-(older files have one ``usage_input_tokens_cache_write`` column)."""
+(older files have one ``usage_input_tokens_cache_write`` column). A row's identity is its day
+and every grouping column (not the key's status or list price, which change between exports)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from xlmargin.usage.csvfile import getter, rows
+from xlmargin.usage.csvfile import Row, Table
+from xlmargin.usage.dedup import BUCKET
 from xlmargin.usage.record import (
     Malformed,
+    Note,
     RowError,
     UsageRecord,
     count,
@@ -20,42 +24,68 @@ from xlmargin.usage.record import (
 )
 
 USAGE, COST = "anthropic-usage-csv", "anthropic-cost-csv"
+_USAGE_NUMBERS = ("usage_input_tokens_no_cache", "usage_input_tokens_cache_write_5m",
+                  "usage_input_tokens_cache_write", "usage_input_tokens_cache_write_1h",
+                  "usage_input_tokens_cache_read", "usage_output_tokens")
+_USAGE_KEYS = ("api_key", "api_key_id", "workspace", "usage_type", "context_window",
+               "inference_geo", "speed")
+_COST_KEYS = ("model", "workspace", "api_key", "api_key_id", "usage_type", "context_window",
+              "token_type", "cost_type", "inference_geo", "speed")
+USAGE_COLUMNS = ("usage_date_utc", "model_version", "model", *_USAGE_NUMBERS, *_USAGE_KEYS)
+COST_COLUMNS = ("usage_date_utc", "cost_usd", *_COST_KEYS)
 
 
-def read_usage(path: Path) -> Iterator[UsageRecord | Malformed]:
-    for columns, line, row in rows(path):
-        get = getter(columns, row)
-        at = f"{path.name}:{line}"
+def _identity(family: str, row: Row, keys: tuple[str, ...], *first: Any) -> tuple[Any, ...]:
+    return (BUCKET, family, *first, *(text_or_none(row.get(k)) for k in keys))
+
+
+def read_usage(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
+    table = Table.of_file(path, numbers=_USAGE_NUMBERS)
+    numbers = table.numbers
+    for row in table:
+        if type(row) is not Row:
+            yield row  # type: ignore[misc]
+            continue
+        get = row.get
+        at = f"{path.name}:{row.line}"
         try:
             start, end = day_span(day(get("usage_date_utc"), "usage_date_utc"))
-            uncached = count(get("usage_input_tokens_no_cache"), "usage_input_tokens_no_cache")
+            uncached = count(get("usage_input_tokens_no_cache"), "usage_input_tokens_no_cache",
+                             numbers)
             write_5m = count(get("usage_input_tokens_cache_write_5m",
                                  "usage_input_tokens_cache_write"),
-                             "usage_input_tokens_cache_write_5m")
+                             "usage_input_tokens_cache_write_5m", numbers)
             write_1h = count(get("usage_input_tokens_cache_write_1h"),
-                             "usage_input_tokens_cache_write_1h")
-            cached = count(get("usage_input_tokens_cache_read"), "usage_input_tokens_cache_read")
+                             "usage_input_tokens_cache_write_1h", numbers)
+            cached = count(get("usage_input_tokens_cache_read"), "usage_input_tokens_cache_read",
+                           numbers)
+            model = text_or_none(get("model_version", "model"))
             yield UsageRecord(
-                source=USAGE, where=at, start=start, end=end,
-                model=text_or_none(get("model_version", "model")),
+                source=USAGE, where=at, start=start, end=end, model=model,
                 input_tokens=uncached + write_5m + write_1h + cached, cached_input_tokens=cached,
                 cache_write_tokens=write_5m, cache_write_1h_tokens=write_1h,
-                output_tokens=count(get("usage_output_tokens"), "usage_output_tokens"),
+                output_tokens=count(get("usage_output_tokens"), "usage_output_tokens", numbers),
                 batch=get("usage_type").lower() == "batch",
                 api_key_id=text_or_none(get("api_key_id")),
                 key_alias=text_or_none(get("api_key")),
-                workspace=text_or_none(get("workspace")))
+                workspace=text_or_none(get("workspace")),
+                identity=_identity("Anthropic Console usage", row, _USAGE_KEYS, model))
         except RowError as error:
-            yield Malformed(at, str(error))
+            yield Malformed(at, str(error) + row.hint)
 
 
-def read_cost(path: Path) -> Iterator[UsageRecord | Malformed]:
-    for columns, line, row in rows(path):
-        get = getter(columns, row)
-        at = f"{path.name}:{line}"
+def read_cost(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
+    table = Table.of_file(path, numbers=("cost_usd",))
+    numbers = table.numbers
+    for row in table:
+        if type(row) is not Row:
+            yield row  # type: ignore[misc]
+            continue
+        get = row.get
+        at = f"{path.name}:{row.line}"
         try:
             start, end = day_span(day(get("usage_date_utc"), "usage_date_utc"))
-            amount = money(get("cost_usd"), "cost_usd")
+            amount = money(get("cost_usd"), "cost_usd", numbers)
             if amount is None:
                 raise RowError("cost_usd: blank")
             yield UsageRecord(
@@ -64,6 +94,7 @@ def read_cost(path: Path) -> Iterator[UsageRecord | Malformed]:
                 batch=get("usage_type").lower() == "batch",
                 api_key_id=text_or_none(get("api_key_id")),
                 key_alias=text_or_none(get("api_key")),
-                workspace=text_or_none(get("workspace")))
+                workspace=text_or_none(get("workspace")),
+                identity=_identity("Anthropic Console cost", row, _COST_KEYS))
         except RowError as error:
-            yield Malformed(at, str(error))
+            yield Malformed(at, str(error) + row.hint)

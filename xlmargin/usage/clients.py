@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xlmargin.errors import InputError
+from xlmargin.textfile import Notify, read_text, split_lines
+from xlmargin.usage.csvfile import delimiter_of
 from xlmargin.usage.record import UsageRecord
 
 UNATTRIBUTED = "unattributed"
@@ -15,35 +17,36 @@ BY = ("project", "api_key", "workspace", "user", "tag")
 CLIENT_TAG = "client:"
 
 
-def load_map(path: str | Path) -> dict[str, str]:
+def load_map(path: str | Path, notify: Notify | None = None) -> dict[str, str]:
     """{identifier (case-folded): client}. Two columns, identifier then client; a header row
-    naming them is optional."""
+    naming them is optional. Read in any encoding ``textfile`` reads (said to ``notify``)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "file not found")
+    lines = list(split_lines(read_text(path, notify)))
+    first = next((line for line in lines if line.strip()), "")
     found: dict[str, str] = {}
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
-        delimiter = max(("\t", ",", ";"), key=first.count)
-        handle.seek(0)
-        if handle.read(1) != "\ufeff":
-            handle.seek(0)
-        reader = csv.reader(handle, delimiter=delimiter)
-        for row in reader:
-            cells = [c.strip() for c in row]
-            if not any(cells):
-                continue
-            if len(cells) < 2 or not cells[0] or not cells[1]:
-                raise InputError(f"{path.name}:{reader.line_num}",
-                                 "expected two columns: identifier, client")
-            if reader.line_num == 1 and cells[1].lower() in {"client", "client_name", "name"}:
-                continue
-            key = cells[0].casefold()
-            if key in found and found[key] != cells[1]:
-                raise InputError(f"{path.name}:{reader.line_num}",
-                                 f"{cells[0]!r} is mapped to both {found[key]!r} and "
-                                 f"{cells[1]!r}")
-            found[key] = cells[1]
+    reader = csv.reader(lines, delimiter=delimiter_of(first))
+    ended = 0
+    for row in reader:
+        line, ended = ended + 1, reader.line_num
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if any("\n" in c or "\r" in c for c in cells):
+            raise InputError(f"{path.name}:{line}", "a quote opened on this line runs over "
+                             "several lines: an unbalanced quote?")
+        if len(cells) < 2 or not cells[0] or not cells[1] or any(cells[2:]):
+            raise InputError(f"{path.name}:{line}", "expected two columns: identifier, "
+                             "client (quote a name that holds the delimiter)")
+        if not found and cells[1].lower() in {"client", "client_name", "name"}:
+            continue  # the header
+        key = cells[0].casefold()
+        if key in found and found[key] != cells[1]:
+            raise InputError(f"{path.name}:{line}",
+                             f"{cells[0]!r} is mapped to both {found[key]!r} and "
+                             f"{cells[1]!r}")
+        found[key] = cells[1]
     if not found:
         raise InputError(str(path), "no identifier -> client rows")
     return found

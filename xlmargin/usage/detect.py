@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from xlmargin.errors import InputError
+from xlmargin.textfile import decode
 from xlmargin.usage import anthropic_api, anthropic_csv, litellm, openai_api, openai_csv, plain
 from xlmargin.usage.buckets import first_bucket, first_result
 from xlmargin.usage.csvfile import header_of
-from xlmargin.usage.record import Malformed, Skipped, UsageRecord
+from xlmargin.usage.record import Malformed, Note, Skipped, UsageRecord
 
-Item = UsageRecord | Malformed | Skipped
+Item = UsageRecord | Malformed | Skipped | Note
 
 JSON_FORMATS: dict[str, Callable[[Any, str], Iterator[Item]]] = {
     openai_api.USAGE: openai_api.read_usage,
@@ -30,6 +32,13 @@ CSV_FORMATS: dict[str, Callable[[Path], Iterator[Item]]] = {
     litellm.CSV: litellm.read_csv,
     plain.PLAIN: plain.read,
 }
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    openai_csv.USAGE: openai_csv.USAGE_COLUMNS, openai_csv.COSTS: openai_csv.COSTS_COLUMNS,
+    anthropic_csv.USAGE: anthropic_csv.USAGE_COLUMNS,
+    anthropic_csv.COST: anthropic_csv.COST_COLUMNS,
+    litellm.CSV: litellm.CSV_COLUMNS, plain.PLAIN: plain.COLUMNS,
+}
+"""The columns each CSV reader reads (to catch a misspelt one, see ``misspelt``)."""
 FORMATS: dict[str, str] = {
     openai_api.USAGE: "OpenAI Usage API JSON (completions, embeddings: a page, pages, buckets)",
     openai_api.COSTS: "OpenAI Costs API JSON",
@@ -96,28 +105,92 @@ def read(path: str | Path, forced: str | None = None) -> tuple[str, Iterator[Ite
     if not path.is_file():
         raise InputError(str(path), "file not found")
     with open(path, "rb") as handle:
-        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        head = decode_head(handle.read(4096)).lstrip("\ufeff \t\r\n")
     if not head:
         raise _unknown(path, "the file is empty")
-    if head[:1] in (b"{", b"["):
+    if head[:1] in ("{", "["):
         if forced is not None and forced not in JSON_FORMATS:
             raise InputError(str(path), f"--format {forced} is a CSV format; this is JSON")
-        try:
-            with open(path, encoding="utf-8-sig") as handle:
-                data = json.load(handle)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise InputError(str(path), f"not valid JSON: {error}") from error
+        decoded = decode(path.read_bytes(), path.name)
+        data = _json(decoded.text, path)
         name = forced or _json_format(data)
         if name is None:
             raise _unknown(path, "JSON without buckets or spend-log rows")
-        return name, JSON_FORMATS[name](data, path.name)
+        items = JSON_FORMATS[name](data, path.name)
+        note = decoded.note(path.name)
+        return name, items if note is None else _then(items, Note(path.name, note))
     if forced is not None and forced not in CSV_FORMATS:
         raise InputError(str(path), f"--format {forced} is a JSON format; this is not JSON")
-    try:
-        header, _ = header_of(path)
-    except UnicodeDecodeError as error:
-        raise _unknown(path, f"not UTF-8 text: {error}") from error
+    header, _ = header_of(path)
     name = forced or _csv_format(set(header))
     if name is None:
         raise _unknown(path, f"CSV header {', '.join(header[:8])}")
+    wrong = misspelt(header, CSV_COLUMNS[name])
+    if wrong is not None:
+        raise InputError(f"{path}: header", f"column {wrong[0]!r} is not one xlmargin reads; "
+                         f"did you mean {wrong[1]}? As written, that column would be ignored "
+                         "in every row")
     return name, CSV_FORMATS[name](path)
+
+
+def misspelt(header: list[str], known: tuple[str, ...]) -> tuple[str, str] | None:
+    """(a header name, the column it nearly is) when a column the reader reads is missing and
+    a name in the header differs from it by little more than a typo or a stray character."""
+    import difflib
+
+    names = [n for n in header if n]
+    missing = [k for k in known if k not in names]
+    for name in names:
+        if name in known:
+            continue
+        bare = re.sub(r"[^a-z0-9]", "", name)
+        for column in missing:
+            if bare == re.sub(r"[^a-z0-9]", "", column) or \
+                    difflib.SequenceMatcher(None, name, column).ratio() >= 0.9:
+                return name, column
+    return None
+
+
+def decode_head(data: bytes) -> str:
+    """The first bytes of a file as text, enough to tell JSON from CSV (a multi-byte character
+    cut at the end, or a bad byte, does not matter here)."""
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[2:].decode(encoding, errors="ignore")
+    if len(data) >= 2 and data[1:2] == b"\x00" and data[:1] != b"\x00":
+        return data.decode("utf-16-le", errors="ignore")
+    return data.decode("utf-8", errors="ignore")
+
+
+def _json(text: str, path: Path) -> Any:
+    """The file's JSON value. Documents saved one after another (pages appended to one file)
+    become a list of them, or one list when each is a list (of buckets or of rows)."""
+    decoder = json.JSONDecoder()
+    documents: list[Any] = []
+    at, end = 0, len(text)
+    while True:
+        while at < end and text[at] in " \t\r\n\ufeff":
+            at += 1
+        if at == end:
+            break
+        try:
+            document, at = decoder.raw_decode(text, at)
+        except ValueError as error:
+            line = text.count("\n", 0, getattr(error, "pos", at)) + 1
+            raise InputError(f"{path.name}:{line}", f"not valid JSON: {error}") from None
+        except RecursionError:
+            raise InputError(str(path), "not valid JSON: nested too deeply to be an "
+                                        "export") from None
+        documents.append(document)
+    if not documents:
+        raise InputError(str(path), "not valid JSON: no value")
+    if len(documents) == 1:
+        return documents[0]
+    if all(isinstance(d, list) for d in documents):
+        return [item for d in documents for item in d]
+    return documents
+
+
+def _then(items: Iterator[Item], last: Item) -> Iterator[Item]:
+    yield from items
+    yield last

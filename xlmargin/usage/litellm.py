@@ -3,24 +3,25 @@
 ``spend`` is LiteLLM's own USD estimate, used as the row's cost. ``api_key`` is a hash; the
 human alias is ``metadata.user_api_key_alias``. In a CSV dump ``metadata`` and
 ``request_tags`` are JSON text: the few keys needed are pulled out with patterns rather than a
-full JSON parse per row (the import must keep pace with a million-row file)."""
+full JSON parse per row (the import must keep pace with a million-row file). A row's identity is
+its ``request_id``: the same request in two exports (or twice in one) is counted once."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator, Mapping
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from xlmargin.usage.csvfile import rows
+from xlmargin.usage.csvfile import Row, Table
+from xlmargin.usage.dedup import REQUEST
 from xlmargin.usage.record import (
     SHORT_COUNT_DIGITS,
     Malformed,
+    Note,
     RowError,
     UsageRecord,
-    checked_amount,
     count,
     day,
     day_span,
@@ -29,6 +30,17 @@ from xlmargin.usage.record import (
 )
 
 JSON, CSV = "litellm", "litellm-csv"
+FAMILY = "LiteLLM"
+# The columns read from a CSV dump: a line break in any of them is a quote gone astray (the
+# database writes none there; messages and responses, not read, may hold them).
+CSV_COLUMNS = ("request_id", "starttime", "model", "prompt_tokens", "completion_tokens",
+               "spend", "api_key", "metadata", "request_tags", "team_id", "end_user", "user")
+NUMBER_COLUMNS = ("spend", "prompt_tokens", "completion_tokens")
+
+
+def identity_of(request_id: object) -> tuple[str, str, str] | None:
+    text = text_or_none(request_id)
+    return None if text is None else (REQUEST, FAMILY, text)
 
 
 def _string_key(name: str) -> re.Pattern[str]:
@@ -112,23 +124,47 @@ def _record(source: str, at: str, fields: Mapping[str, Any], meta: Mapping[str, 
         key_alias=alias, project_id=project,
         workspace=team or text_or_none(fields.get("team_id")),
         user=text_or_none(fields.get("end_user")) or text_or_none(fields.get("user")),
-        tags=tags)
+        tags=tags, identity=identity_of(fields.get("request_id")))
+
+
+def _is_row(item: Any) -> bool:
+    return isinstance(item, dict) and "request_id" in item and "spend" in item
+
+
+def _pages(data: Any) -> list[tuple[str, list[Any]]] | None:
+    """(JSON path, rows) of each page: a list of rows, the UI's {"data": [...]}, or a list of
+    such pages (pages saved one after another)."""
+    if isinstance(data, dict):
+        found = data.get("data")
+        return [("$.data", found)] if isinstance(found, list) and found \
+            and _is_row(found[0]) else None
+    if not isinstance(data, list) or not data:
+        return None
+    if _is_row(data[0]):
+        return [("$", data)]
+    pages = []
+    for i, page in enumerate(data):
+        found = page.get("data") if isinstance(page, dict) else None
+        if not isinstance(found, list):
+            return None
+        pages.append((f"$[{i}].data", found))
+    return pages if any(found and _is_row(found[0]) for _, found in pages) else None
 
 
 def rows_of(data: Any) -> list[Any] | None:
     """The request rows of a /spend/logs answer, or None if it is not one."""
-    found = data.get("data") if isinstance(data, dict) else data
-    if isinstance(found, list) and found and isinstance(found[0], dict) \
-            and "request_id" in found[0] and "spend" in found[0]:
-        return found
-    return None
+    pages = _pages(data)
+    return None if pages is None else [row for _, rows in pages for row in rows]
 
 
 def read_json(data: Any, where: str) -> Iterator[UsageRecord | Malformed]:
-    found = rows_of(data) or []
-    prefix = "$.data" if isinstance(data, dict) else "$"
+    for prefix, found in _pages(data) or []:
+        yield from _read_page(found, f"{where}:{prefix}")
+
+
+def _read_page(found: list[Any], prefix: str) -> Iterator[UsageRecord | Malformed]:
     for i, row in enumerate(found):
-        at = f"{where}:{prefix}[{i}]"
+        at = f"{prefix}[{i}]"
         if not isinstance(row, dict):
             yield Malformed(at, "not an object")
             continue
@@ -146,34 +182,29 @@ def read_json(data: Any, where: str) -> Iterator[UsageRecord | Malformed]:
             yield Malformed(at, str(error))
 
 
-def _column(columns: dict[str, int], *names: str) -> int | None:
-    for name in names:
-        if name in columns:
-            return columns[name]
-    return None
-
-
-def read_csv(path: Path) -> Iterator[UsageRecord | Malformed]:
+def read_csv(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
     """The CSV dump, in a loop specialised for speed: column indices resolved once, cheap
     checks before each pattern search, tags and days memoised (they repeat)."""
+    table = Table.of_file(path, single_line=CSV_COLUMNS, numbers=NUMBER_COLUMNS)
+    numbers, columns = table.numbers, table.columns
     tags_seen: dict[str, tuple[str, ...]] = {}
-    index: dict[str, int | None] = {}
-    source = CSV
-    for columns, line, row in rows(path):
-        if not index:
-            index = {key: _column(columns, *names) for key, names in (
-                ("start", ("starttime",)), ("model", ("model",)),
-                ("prompt", ("prompt_tokens",)), ("completion", ("completion_tokens",)),
-                ("spend", ("spend",)), ("api_key", ("api_key",)), ("meta", ("metadata",)),
-                ("tags", ("request_tags",)), ("team", ("team_id",)),
-                ("end_user", ("end_user",)), ("user", ("user",)))}
-        width = len(row)
+    index = {key: columns.get(name) for key, name in (
+        ("id", "request_id"), ("start", "starttime"), ("model", "model"),
+        ("prompt", "prompt_tokens"), ("completion", "completion_tokens"), ("spend", "spend"),
+        ("api_key", "api_key"), ("meta", "metadata"), ("tags", "request_tags"),
+        ("team", "team_id"), ("end_user", "end_user"), ("user", "user"))}
+    for row in table:
+        if type(row) is not Row:
+            yield row  # type: ignore[misc]
+            continue
+        cells = row.cells
+        width = len(cells)
 
-        def cell(key: str, row: list[str] = row, width: int = width,
-                 index: dict[str, int | None] = index) -> str:
+        def cell(key: str, cells: list[str] = cells, width: int = width) -> str:
             i = index[key]
-            return row[i].strip() if i is not None and i < width else ""
+            return cells[i].strip() if i is not None and i < width else ""
 
+        at = f"{path.name}:{row.line}"
         try:
             start, end = day_span(day(cell("start"), "startTime"))
             meta = cell("meta")
@@ -184,30 +215,29 @@ def read_csv(path: Path) -> Iterator[UsageRecord | Malformed]:
             cached = _found_int(_CACHED, meta) if "cache" in meta else 0
             writes = _found_int((_WRITES,), meta) if "cache_creation" in meta else 0
             text = cell("prompt")
-            prompt = int(text) if text.isdigit() and len(text) <= SHORT_COUNT_DIGITS \
-                else count(text, "prompt_tokens")
+            prompt = int(text) if text.isdigit() and text.isascii() \
+                and len(text) <= SHORT_COUNT_DIGITS else count(text, "prompt_tokens", numbers)
             text = cell("completion")
-            completion = int(text) if text.isdigit() and len(text) <= SHORT_COUNT_DIGITS \
-                else count(text, "completion_tokens")
+            completion = int(text) if text.isdigit() and text.isascii() \
+                and len(text) <= SHORT_COUNT_DIGITS \
+                else count(text, "completion_tokens", numbers)
             if cached + writes > prompt:
                 prompt += cached + writes
-            text = cell("spend")
-            try:
-                spend: Decimal | None = \
-                    checked_amount(Decimal(text), "spend", text) if text else None
-            except InvalidOperation:
-                spend = money(text, "spend")
+            spend = money(cell("spend"), "spend", numbers)
             raw_tags = cell("tags")
             tags = tags_seen.get(raw_tags)
             if tags is None:
                 tags = tags_seen[raw_tags] = tags_of(raw_tags)
+            request = cell("id")
             yield UsageRecord(
-                source=source, where=f"{path.name}:{line}", start=start, end=end,
+                source=CSV, where=at, start=start, end=end,
                 model=cell("model") or None, requests=1, input_tokens=prompt,
                 cached_input_tokens=cached, cache_write_tokens=writes,
                 output_tokens=completion, cost_usd=spend, currency="USD",
                 api_key_id=cell("api_key") or None, key_alias=alias, project_id=project,
                 workspace=team or cell("team") or None,
-                user=cell("end_user") or cell("user") or None, tags=tags)
+                user=cell("end_user") or cell("user") or None, tags=tags,
+                identity=(REQUEST, FAMILY, request) if request else None)
         except RowError as error:
-            yield Malformed(f"{path.name}:{line}", str(error))
+            yield Malformed(at, str(error) + row.hint)
+

@@ -1,5 +1,5 @@
 """The ``LiteLLM_SpendLogs`` CSV summed by pyarrow: the fast path of ``import-usage`` for the one
-format whose exports run to millions of rows (issue 4: a 1M-row file within 3x of DuckDB).
+format whose exports run to millions of rows (a 1M-row file within 3x of DuckDB).
 
 pyarrow's streaming CSV reader, run by a thread of its own, hands over record batches of only
 the columns needed. Per batch, pyarrow.compute checks that every cell is in the plain form
@@ -9,15 +9,23 @@ and spend by day, model and the identifiers the chosen ``--by`` attributes on. O
 per-batch sums reach Python, where each distinct identifier is cleaned exactly as the row reader
 cleans it, once. Metadata that differs on every row (request ids, timestamps, a usage object)
 is not searched whole, row by row: each key is looked for at its name's first occurrence, in
-the few bytes after it, which repeat (see _first_match).
+the few bytes after it, which repeat (see ``litellm_metadata``).
 
 Anything else makes the whole file go through the row reader instead, which reports bad rows by
-file and line: a row the CSV parser rejects (wrong column count, unbalanced quote), a count,
-amount or time in a form only the row reader parses (blank time, spaces, '1,234', 'NaN'), a day
-that is no date, metadata whose digits or escapes need Python. Nothing is returned before the
-whole file is read, so that fallback never counts a row twice. Memory holds pyarrow's read-ahead
-(some 40 blocks of 256 KB), two batches (one summed, one read ahead) and one sum per
-(identifier, day, model): bounded, whatever the file's length.
+file and line: a row the CSV parser rejects (wrong column count, unbalanced quote), a line
+break in a cell the import reads (a quote gone astray), a count, amount or time in a form only
+the row reader parses (blank time, spaces, '1,234', 'NaN', an amount like 1.500 where the
+delimiter is no comma), a day that is no date, metadata whose digits or escapes need Python, a
+request id with space or non-ASCII at either end, a file not in UTF-8. Nothing is returned
+before the whole file is read, so that fallback never counts a row twice.
+
+Duplicates: each row's request id is kept as a fingerprint (``request_ids``). Rows whose
+fingerprints are unique, in the file and against every request read before, stay summed; the
+others are read a second time, taken out of the sums, and returned one record each, for the
+ledger to count once (``dedup``). A file without duplicates is read once.
+
+Memory holds pyarrow's read-ahead (some 40 blocks of 256 KB), two batches (one summed, one read
+ahead), one sum per (identifier, day, model), and 8 bytes per row for the fingerprints.
 
 Money: spend is summed exactly, as decimal256 with 38 digits after the point (amounts with more,
 or otherwise out of bounds, make the file fall back), then added to the client's total as a
@@ -26,15 +34,13 @@ the two give the same value whenever that sum is exact, which it is for real spe
 text has up to 20 decimals; totals under $100 million keep that within 28 digits); past that,
 this one is the closer. Never a float.
 
-Two differences only where the row reader fails: a cell over Python csv's 128 KB field limit,
-or undecodable UTF-8 in a column the import does not read, stop the row reader with an error;
-here the file is imported.
+One difference: a row with bytes that are not UTF-8 in a column the import does not read is
+reported as malformed by the row reader; here it is counted (pyarrow checks the columns it
+converts).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, suppress
@@ -44,33 +50,25 @@ from decimal import Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xlmargin.textfile import UTF8_BOM, marked_encoding
 from xlmargin.usage import litellm
-from xlmargin.usage.csvfile import delimiter_of, rows
+from xlmargin.usage.csvfile import Row, Table
+from xlmargin.usage.litellm_metadata import (
+    INT,
+    STRING,
+    Metadata,
+    RowReaderNeededError,
+    SearchState,
+    check,
+    found_text,
+)
 from xlmargin.usage.record import RowError, UsageRecord, day, day_span
+from xlmargin.usage.request_ids import RequestIndex, fingerprints, plain_ids
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
-# Python's \s (str.isspace) spelled out for RE2, whose \s is ASCII-only.
-PY_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-            "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-_S = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]*"
-# The row reader's string pattern (litellm._string_key) with the same \s.
-_STRING = '"{name}"' + _S + ":" + _S + '"(?P<v>(?:[^"\\\\]|\\\\.)*)"'
-# Its int pattern takes Python's \d+, which also matches non-ASCII digits: take ASCII digits plus
-# the first non-ASCII character, if any, so a match the two could disagree on is seen and sent
-# back to the row reader (see _digits).
-_INT = '"{name}"' + _S + ":" + _S + "(?P<v>[0-9]+[^\\x00-\\x7f]?|[^\\x00-\\x7f])"
-# What follows the key's quoted name in each pattern, anchored, and how many bytes after the
-# name it is tried on (see _first_match): a string up to its closing quote; a count of 1 to 12
-# ASCII digits, with the character after them, which must be ASCII (a non-ASCII one is Python's
-# \d or the int pattern's catch) and no digit (more digits: a window too short).
-STRING_WINDOW = 64
-INT_WINDOW = 24
-_TAILS = {
-    _STRING: "^" + _S + ":" + _S + '"(?P<v>(?:[^"\\\\]|\\\\.)*)"',
-    _INT: "^" + _S + ":" + _S + "(?P<v>[0-9]{1,12})[\\x00-\\x2f\\x3a-\\x7f]",
-}
 # A day as the first 10 characters of the time. Checked once per distinct prefix: one that is
 # a date this way starts with a digit, so the row reader, which strips the time first, reads the
 # same 10 characters.
@@ -84,6 +82,10 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # amount sends the file to the row reader.
 _AMOUNT = (r"^([+-]?(([0-9]{1,15}(\.[0-9]{0,38})?|\.[0-9]{1,38})([eE]-[0-9]{1,2})?"
            r"|([0-9]{1,6}(\.[0-9]{0,38})?|\.[0-9]{1,38})[eE]\+?[0-9]))?$")
+# An amount that reads both ways (1.500: 1.5, or 1500 with a decimal comma): the row reader
+# settles it by the file's numbers and delimiter (usage.numbers), which say a decimal point for
+# sure only where the delimiter is a comma and every amount has a point, as every one here has.
+_AMBIGUOUS_AMOUNT = r"^[+-]?[1-9][0-9]{0,2}\.[0-9]{3}$"
 SPEND_TYPE = (76, 38)
 _EXACT = Context(prec=100)  # batch sums add up exactly: under 10**34, 38 decimals
 # pyarrow reads some 40 blocks ahead: 256 KB blocks keep that near 10 MB. Summed 8 at a time
@@ -95,22 +97,22 @@ BATCHES_AT_ONCE = 8
 READ_AHEAD = 1  # joined batches waiting for the caller (see _read_ahead)
 
 # --by -> (CSV columns, metadata string keys) it attributes on, as the row reader reads them.
-_IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "api_key": (("api_key",), ("user_api_key_alias",)),
     "project": ((), ("user_api_key_project_alias", "user_api_key_project_id")),
     "workspace": (("team_id",), ("user_api_key_team_alias",)),
     "user": (("end_user", "user"), ()),
     "tag": (("request_tags",), ()),
 }
-_ALWAYS = ("starttime", "model", "prompt_tokens", "completion_tokens", "spend", "metadata")
-
+_ALWAYS = ("starttime", "model", "prompt_tokens", "completion_tokens", "spend", "metadata",
+           "request_id")
+# Cells read as text: a line break in one is a quote gone astray, which the row reader reports
+# (litellm.CSV_COLUMNS); counts and amounts are checked by their own patterns.
+_TEXT = ("starttime", "model", "metadata", "request_id", "api_key", "team_id", "end_user",
+         "user", "request_tags")
 
 # A row's spend, as grouped: blank; an amount (summed by identifiers alone); 0 beside tokens.
 NO_SPEND, SPENT, ZERO_SPEND = 0, 1, 2
-
-
-class _RowReaderNeededError(Exception):
-    """Something in the file only the row reader handles exactly."""
 
 
 @dataclass(slots=True)
@@ -138,78 +140,152 @@ class _Sums:
         if self.last is None or when > self.last:
             self.last = when
 
+    def take(self, other: _Sums) -> None:
+        """These sums without ``other``'s rows (its period stays covered: see _records)."""
+        self.rows -= other.rows
+        self.input_tokens -= other.input_tokens
+        self.cached -= other.cached
+        self.writes -= other.writes
+        self.output_tokens -= other.output_tokens
+        if other.spend is not None and self.spend is not None:
+            self.spend = _EXACT.subtract(self.spend, other.spend)
+
 
 @dataclass
-class _Totals:
+class Totals(SearchState):
     """{(identifiers, model or None, day or None, kind): sums}; rows with spend (SPENT) are
     keyed without model and day (only token usage is priced by the day's price)."""
 
     sums: dict[tuple[Any, ...], _Sums] = field(default_factory=dict)
     rows_before_first_spend: int | None = None
     rows_seen: int = 0
-    distinct_metadata: bool = True
-    """Whether metadata texts repeat enough to search each distinct one once."""
-    rare_keys: dict[str, bool] = field(default_factory=dict)
-    """{metadata key: missing from most texts of the last batch}."""
+    cleaned: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    """Raw identifiers -> cleaned, each distinct one cleaned once."""
+
+    def without(self, gone: Totals) -> None:
+        for key, sums in gone.sums.items():
+            self.sums[key].take(sums)
 
 
-def summed(path: Path, by: str) -> list[UsageRecord] | None:
+def summed(path: Path, by: str, index: RequestIndex | None = None) -> list[UsageRecord] | None:
     """The file's rows summed into a few records that add up, in ``aggregate``, to what the
     row reader's records add up to when attributed by ``by``; or None when the row reader
     must read this file. Each record's ``rows`` says how many rows it sums; only the
-    identifiers ``by`` uses are kept."""
+    identifiers ``by`` uses are kept. Rows whose request ids may have been read before (in
+    ``index``, or earlier in the file) come last, one record each, with their identity."""
     try:
-        return _summed(path, by)
-    except _RowReaderNeededError:
+        return _summed(path, by, index)
+    except RowReaderNeededError:
         return None
 
 
-def _summed(path: Path, by: str) -> list[UsageRecord]:
+@dataclass
+class Reading:
+    """How pyarrow reads the file: its delimiter, the needed columns' names ('c7') and the
+    reader's options."""
+
+    path: Path
+    delimiter: str
+    columns: dict[str, str]
+    csv_ids: tuple[str, ...]
+    meta_ids: tuple[str, ...]
+    options: tuple[Any, Any, Any]
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """Every batch of rows, or RowReaderNeededError when pyarrow rejects one."""
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        try:
+            with closing(_read_ahead(lambda: pcsv.open_csv(self.path, *self.options))) as found:
+                yield from found
+        except pa.ArrowException:
+            raise RowReaderNeededError from None
+
+    def column(self, batch: pa.RecordBatch, name: str) -> pa.Array:
+        import pyarrow as pa
+
+        if name in self.columns:
+            return batch.column(self.columns[name])
+        return pa.nulls(batch.num_rows, pa.string()).fill_null("")  # absent column: blank cells
+
+
+def reading(path: Path, by: str) -> Reading:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
-    if first.count('"') % 2:
-        raise _RowReaderNeededError  # a header over several lines: the row reader takes line 1
-    delimiter = delimiter_of(first)
-    header = next(csv.reader([first], delimiter=delimiter), [])
-    positions: dict[str, int] = {}
-    for i, name in enumerate(header):
-        positions.setdefault(name.strip().lower(), i)
-    csv_ids, meta_ids = _IDENTIFIERS[by]
+    with open(path, "rb") as handle:
+        encoding = marked_encoding(handle.read(4096))
+    if encoding not in (None, UTF8_BOM):
+        raise RowReaderNeededError  # UTF-16: pyarrow reads UTF-8 only
+    table = Table.of_file(path)
+    if table.header_line != 1 or table.counts.header != 1:
+        raise RowReaderNeededError  # blank lines first, or a header over several lines
+    positions = table.columns
+    csv_ids, meta_ids = IDENTIFIERS[by]
     wanted = [n for n in (*_ALWAYS, *csv_ids) if n in positions]
     if "starttime" not in wanted:
-        raise _RowReaderNeededError  # every row is malformed: let the row reader say so
-    names = [f"c{i}" for i in range(len(header))]  # the header's own may repeat
+        raise RowReaderNeededError  # every row is malformed: let the row reader say so
+    names = [f"c{i}" for i in range(len(table.header))]  # the header's own may repeat
     columns = {n: names[positions[n]] for n in wanted}
-    rejected: list[int] = []
-
-    def reject(_row: Any) -> str:
-        rejected.append(1)
-        return "skip"
-
     read = pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES)
-    # Python csv's dialect ("excel" with the detected delimiter); newlines may be quoted.
-    parse = pcsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+    # Python csv's dialect ("excel" with the detected delimiter); newlines may be quoted. A row
+    # of the wrong width is an ArrowInvalid (the row reader reports it): no invalid_row_handler,
+    # which pyarrow calls with the row as text, after decoding it, and a bad byte in it would
+    # print an ignored UnicodeDecodeError to stderr.
+    parse = pcsv.ParseOptions(delimiter=table.delimiter, quote_char='"', double_quote=True,
                               escape_char=False, newlines_in_values=True,
-                              ignore_empty_lines=True, invalid_row_handler=reject)
+                              ignore_empty_lines=True)
     convert = pcsv.ConvertOptions(include_columns=list(columns.values()),
                                   column_types=dict.fromkeys(columns.values(), pa.string()),
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
-    totals = _Totals()
-    cleaned: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    try:
-        with closing(_read_ahead(lambda: pcsv.open_csv(path, read, parse, convert))) as batches:
-            for batch in batches:
-                if rejected:
-                    raise _RowReaderNeededError
-                _add_batch(batch, columns, csv_ids, meta_ids, by, totals, cleaned)
-    except pa.ArrowException:
-        raise _RowReaderNeededError from None
-    if rejected:
-        raise _RowReaderNeededError
-    return list(_records(path, by, totals))
+    return Reading(path, table.delimiter, columns, csv_ids, meta_ids, (read, parse, convert))
+
+
+def _summed(path: Path, by: str, index: RequestIndex | None) -> list[UsageRecord]:
+    import numpy as np
+
+    read = reading(path, by)
+    totals = Totals()
+    found: list[np.ndarray] = []
+    for batch in read.batches():
+        if not batch.num_rows:
+            continue
+        values = row_values(batch, read, totals)
+        group(values, read, by, totals)
+        if "request_id" in read.columns:
+            found.append(request_fingerprints(read.column(batch, "request_id"))[0])
+    records = list(_records(path, by, totals))
+    prints = np.concatenate(found) if found else np.zeros(0, np.uint64)
+    if prints.size:
+        if index is None:
+            index = RequestIndex({}, register=lambda record, file: None)
+        wanted = index.colliding(prints)
+        if wanted.size:
+            from xlmargin.usage.litellm_again import split_out
+
+            for again, other in index.summed_rows(wanted):  # rows the ledger must know now
+                index.register(again, str(other))
+            gone, each = split_out(read, by, wanted)
+            totals.without(gone)
+            records = [*_records(path, by, totals), *each]
+            # the ledger knows those rows by their ids once it has them: not as summed ones
+            prints = prints[~np.isin(prints, wanted)]
+        index.add_summed(path, prints)
+    return records
+
+
+def request_fingerprints(ids: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
+    """(the fingerprints of the non-blank ids, which rows those are or None for all)."""
+    import pyarrow.compute as pc
+
+    if not plain_ids(ids):
+        raise RowReaderNeededError  # a space or a non-ASCII character at an end
+    lengths = pc.binary_length(ids)
+    if pc.min(lengths).as_py() > 0:
+        return fingerprints(ids), None
+    holding = pc.greater(lengths, 0)
+    return fingerprints(pc.filter(ids, holding)), holding.to_numpy(zero_copy_only=False)
 
 
 def _read_ahead(open_reader: Callable[[], Iterable[pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
@@ -263,163 +339,34 @@ def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
     return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
-def _column(batch: pa.RecordBatch, columns: dict[str, str], name: str) -> pa.Array:
-    import pyarrow as pa
-
-    if name in columns:
-        return batch.column(columns[name])
-    return pa.nulls(batch.num_rows, pa.string()).fill_null("")  # absent column: blank cells
-
-
-def _all(values: pa.Array) -> None:
-    import pyarrow.compute as pc
-
-    if not pc.all(values).as_py():
-        raise _RowReaderNeededError
-
-
 def _count(text: pa.Array) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    _all(pc.or_(pc.ascii_is_decimal(text), pc.equal(text, "")))  # blank is 0
-    _all(pc.less_equal(pc.binary_length(text), 12))  # no int64 overflow in a batch's sums
+    check(pc.or_(pc.ascii_is_decimal(text), pc.equal(text, "")))  # blank is 0
+    check(pc.less_equal(pc.binary_length(text), 12))  # no int64 overflow in a batch's sums
     return pc.cast(pc.if_else(pc.equal(text, ""), "0", text), pa.int64())
 
 
-def _digits(found: pa.Array) -> pa.Array:
-    """The first match of an int key as int64, null where none; non-ASCII digits (Python's
-    \\d) or more than 12 digits go back to the row reader."""
+def _single_line(texts: pa.Array) -> None:
+    import pyarrow.compute as pc
+
+    check(pc.invert(pc.match_substring_regex(texts, "[\\r\\n]")))
+
+
+def row_values(batch: pa.RecordBatch, read: Reading, totals: Totals) -> dict[str, pa.Array]:
+    """Each row's day, spend kind, model, tokens, spend and raw identifiers, as the row reader
+    reads them; RowReaderNeededError for a cell it reads differently."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    _all(pc.fill_null(pc.match_substring_regex(found, r"^[0-9]{1,12}$"), True))
-    return pc.cast(found, pa.int64())
-
-
-class _Metadata:
-    """A batch's metadata texts, searched for keys. A file whose texts repeat (one per key, say)
-    is searched once per distinct text of a batch; one whose texts differ row by row (a usage
-    object in each) is searched row by row, without the cost of finding the repeats."""
-
-    def __init__(self, texts: pa.Array, totals: _Totals) -> None:
-        import pyarrow.compute as pc
-
-        self.which: pa.Array | None = None
-        self.texts = texts
-        self.totals = totals
-        self.absent: set[str] = set()
-        if totals.distinct_metadata:
-            encoded = pc.dictionary_encode(texts)
-            self.texts, self.which = encoded.dictionary, encoded.indices
-            totals.distinct_metadata = len(self.texts) <= len(texts) // 4
-
-    def look_for(self, names: tuple[str, ...]) -> None:
-        """Keys that were all missing from most texts of the last batch are looked for
-        together, in one pass: in a file without them (OpenAI usage has no cache writes)
-        that pass is all their searches cost."""
-        import pyarrow.compute as pc
-
-        if all(self.totals.rare_keys.get(name, True) for name in names):
-            either = "(?:" + "|".join(map(re.escape, names)) + ')"'
-            if not pc.any(pc.match_substring_regex(self.texts, either)).as_py():
-                self.absent.update(names)
-
-    def first(self, name: str, pattern: str, only: pa.Array | None = None) -> pa.Array:
-        """The pattern's group first matched in each text, searched in the texts selected by
-        ``only``: a string (null where none), or for ``_INT`` a count (0 where none). A key
-        that was missing from most texts of the last batch is first looked for as plain text
-        (much faster than the pattern) and the pattern run only where it is."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        kind = pa.int64() if pattern == _INT else pa.string()
-        if name in self.absent:
-            found = pa.nulls(len(self.texts), kind)
-            return found.fill_null(0) if pattern == _INT else found
-        where = only
-        if self.totals.rare_keys.get(name, True):
-            # Without its opening quote the key is found several times faster (RE2 skips
-            # ahead to a rarer first byte); the pattern still needs the quote.
-            holding = pc.match_substring_regex(self.texts, f'{name}"')
-            where = holding if where is None else pc.and_(holding, where)
-        hits = len(self.texts) if where is None else pc.sum(where).as_py() or 0
-        if hits == len(self.texts):
-            found = _first_match(self.texts, name, pattern)
-        elif not hits:
-            found = pa.nulls(len(self.texts), kind)
-        else:
-            found = pc.replace_with_mask(pa.nulls(len(self.texts), kind), where,
-                                         _first_match(pc.filter(self.texts, where), name,
-                                                      pattern))
-        self.totals.rare_keys[name] = 2 * (len(found) - found.null_count) < len(found)
-        return pc.fill_null(found, 0) if pattern == _INT else found
-
-    def per_row(self, values: pa.Array) -> pa.Array:
-        import pyarrow.compute as pc
-
-        return values if self.which is None else pc.take(values, self.which)
-
-
-def _first_match(texts: pa.Array, name: str, pattern: str) -> pa.Array:
-    """The group of the pattern's first match in each text, null where none (for ``_INT``,
-    read by ``_digits``): what ``extract_regex`` over the whole texts gives, for much less work
-    where the texts differ (a million metadata texts that each hold a request id and a usage
-    object).
-
-    Every match begins with the key's quoted name, so the first match, if any, is the one at
-    the name's first occurrence (found by a plain split) or a later one. The pattern's tail
-    (``_TAILS``) is tried, anchored, on the few bytes after that occurrence; those windows
-    repeat (an alias and what follows it; a count), so it runs once per distinct window.
-    Where it matches inside the window, that match is the first match and its group the
-    same: a string's closing quote, or a count's digits followed by an ASCII non-digit,
-    end the match within the window whatever the text holds after it. Anywhere else (no
-    match at the first occurrence, a value longer than the window, non-ASCII after the
-    digits) the row is searched whole with the full pattern, as before."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    window, tail = STRING_WINDOW if pattern == _STRING else INT_WINDOW, _TAILS[pattern]
-    pieces = pc.split_pattern(texts, f'"{name}"', max_splits=1)
-    holding = pc.equal(pc.list_value_length(pieces), 2)  # before and after the name: it occurs
-    held = pc.sum(holding).as_py() or 0
-    kind = pa.int64() if pattern == _INT else pa.string()
-    if not held:
-        return pa.nulls(len(texts), kind)
-    # A window may end inside a UTF-8 sequence: seen as string, its bytes only meet the tail
-    # pattern, which matches whole characters before it or not at all.
-    after = pc.take(pc.binary_slice(pieces.values.view(pa.binary()), 0, window),
-                    pc.filter(pc.add(pieces.offsets[:-1], 1), holding))
-    distinct = pc.dictionary_encode(after)
-    values = pc.struct_field(pc.extract_regex(distinct.dictionary.view(pa.string()), tail), [0])
-    if pattern == _INT:
-        values = pc.cast(values, pa.int64())  # 1 to 12 ASCII digits
-    found = pc.take(values, distinct.indices)
-    if found.null_count:
-        unsettled = pc.is_null(found)
-        rows = pc.filter(pc.indices_nonzero(holding), unsettled)
-        regex = pattern.replace("{name}", name)
-        whole = pc.struct_field(pc.extract_regex(pc.take(texts, rows), regex), [0])
-        found = pc.replace_with_mask(found, unsettled,
-                                     _digits(whole) if pattern == _INT else whole)
-    if held == len(texts):
-        return found
-    return pc.replace_with_mask(pa.nulls(len(texts), kind), holding, found)
-
-
-def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[str, ...],
-               meta_ids: tuple[str, ...], by: str, totals: _Totals,
-               cleaned: dict[tuple[Any, ...], tuple[Any, ...]]) -> None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not batch.num_rows:
-        return
-    start = _column(batch, columns, "starttime")
-    prompt = _count(_column(batch, columns, "prompt_tokens"))
-    completion = _count(_column(batch, columns, "completion_tokens"))
-    spend_text = _column(batch, columns, "spend")
-    _all(pc.match_substring_regex(spend_text, _AMOUNT))
+    start = read.column(batch, "starttime")
+    prompt = _count(read.column(batch, "prompt_tokens"))
+    completion = _count(read.column(batch, "completion_tokens"))
+    spend_text = read.column(batch, "spend")
+    check(pc.match_substring_regex(spend_text, _AMOUNT))
+    if read.delimiter != ",":
+        check(pc.invert(pc.match_substring_regex(spend_text, _AMBIGUOUS_AMOUNT)))
     spend = pc.cast(pc.if_else(pc.equal(spend_text, ""), pa.scalar(None, pa.string()),
                                spend_text), pa.decimal256(*SPEND_TYPE))
     has_spend = pc.is_valid(spend)
@@ -428,13 +375,17 @@ def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[st
         if found >= 0:
             totals.rows_before_first_spend = totals.rows_seen + found
     totals.rows_seen += batch.num_rows
+    for name in _TEXT:
+        if name in read.columns and name != "metadata":
+            _single_line(read.column(batch, name))
 
-    meta = _Metadata(_column(batch, columns, "metadata"), totals)
+    meta = Metadata(read.column(batch, "metadata"), totals)
+    _single_line(meta.texts)  # each distinct text once, where they repeat
     meta.look_for(("cache_read_input_tokens", "cache_creation_input_tokens"))
-    cached_first = meta.first("cached_tokens", _INT)
-    cache_read = meta.first("cache_read_input_tokens", _INT, only=pc.equal(cached_first, 0))
+    cached_first = meta.first("cached_tokens", INT)
+    cache_read = meta.first("cache_read_input_tokens", INT, only=pc.equal(cached_first, 0))
     cached = meta.per_row(pc.if_else(pc.not_equal(cached_first, 0), cached_first, cache_read))
-    writes = meta.per_row(meta.first("cache_creation_input_tokens", _INT))
+    writes = meta.per_row(meta.first("cache_creation_input_tokens", INT))
     reported_apart = pc.greater(pc.add(cached, writes), prompt)
     prompt = pc.if_else(reported_apart, pc.add(prompt, pc.add(cached, writes)), prompt)
 
@@ -445,107 +396,111 @@ def _add_batch(batch: pa.RecordBatch, columns: dict[str, str], csv_ids: tuple[st
     if pc.any(zero).as_py():
         with_tokens = pc.and_(zero, pc.greater(pc.add(prompt, completion), 0))
         kind = pc.if_else(pc.fill_null(with_tokens, False), ZERO_SPEND, kind)
-    table: dict[str, pa.Array] = {
+    values: dict[str, pa.Array] = {
         "day": pc.utf8_slice_codeunits(start, 0, 10), "kind": kind,
-        "model": _column(batch, columns, "model"),
+        "model": read.column(batch, "model"),
         "prompt": prompt, "cached": cached, "writes": writes, "completion": completion,
         "spend": spend}
-    for name in csv_ids:
-        table[name] = _column(batch, columns, name)
-    for name in meta_ids:
-        table[name] = meta.per_row(meta.first(name, _STRING))
-    ids = [*csv_ids, *meta_ids]
-    groups = pa.table(table).group_by(["day", "kind", "model", *ids]).aggregate(
+    for name in read.csv_ids:
+        values[name] = read.column(batch, name)
+    for name in read.meta_ids:
+        values[name] = meta.per_row(meta.first(name, STRING))
+    return values
+
+
+def group(values: dict[str, pa.Array], read: Reading, by: str, totals: Totals) -> None:
+    """Add the rows to ``totals``, by identifiers, and by model and day where not billed."""
+    import pyarrow as pa
+
+    ids = [*read.csv_ids, *read.meta_ids]
+    groups = pa.table(values).group_by(["day", "kind", "model", *ids]).aggregate(
         [("prompt", "count"), ("prompt", "sum"), ("cached", "sum"), ("writes", "sum"),
          ("completion", "sum"), ("spend", "sum")]).to_pydict()
     raw_ids = [groups[name] for name in ids]
     for i, (day_text, kind_of, model) in enumerate(zip(groups["day"], groups["kind"],
                                                        groups["model"], strict=True)):
         raw = tuple(values[i] for values in raw_ids)
-        identifiers = cleaned.get(raw)
-        if identifiers is None:
-            identifiers = cleaned[raw] = _identifiers(by, dict(zip(ids, raw, strict=True)))
-        when = _day_of(day_text)
-        group = (identifiers, None, None, SPENT) if kind_of == SPENT \
+        identifiers = cleaned(by, ids, raw, totals)
+        when = day_of(day_text)
+        key = (identifiers, None, None, SPENT) if kind_of == SPENT \
             else (identifiers, model.strip() or None, when, kind_of)
-        sums = totals.sums.get(group)
+        sums = totals.sums.get(key)
         if sums is None:
-            sums = totals.sums[group] = _Sums()
+            sums = totals.sums[key] = _Sums()
         sums.add(groups["prompt_count"][i], groups["prompt_sum"][i], groups["cached_sum"][i],
                  groups["writes_sum"][i], groups["completion_sum"][i],
                  None if kind_of == NO_SPEND else groups["spend_sum"][i], when)
 
 
-def _day_of(text: str) -> date:
+def cleaned(by: str, ids: list[str], raw: tuple[Any, ...], totals: Totals) -> tuple[Any, ...]:
+    found = totals.cleaned.get(raw)
+    if found is None:
+        found = totals.cleaned[raw] = identifiers(by, dict(zip(ids, raw, strict=True)))
+    return found
+
+
+def day_of(text: str) -> date:
     if _DAY.fullmatch(text) is None:
-        raise _RowReaderNeededError  # blank, spaced, or another shape of time
+        raise RowReaderNeededError  # blank, spaced, or another shape of time
     try:
         return day(text, "startTime")
     except RowError:
-        raise _RowReaderNeededError from None  # no such day: malformed rows
+        raise RowReaderNeededError from None  # no such day: malformed rows
 
 
-def _found(value: str | None) -> str | None:
-    """litellm._found on the text RE2 matched."""
-    if value is None:
-        return None
-    if "\\" not in value:
-        return value or None
-    try:
-        return json.loads(f'"{value}"')  # type: ignore[no-any-return]
-    except ValueError:
-        raise _RowReaderNeededError from None  # the row reader stops here: let it say so
-
-
-def _identifiers(by: str, raw: dict[str, str | None]) -> tuple[Any, ...]:
+def identifiers(by: str, raw: dict[str, str | None]) -> tuple[Any, ...]:
     """The identifiers ``by`` reads, cleaned as the row reader cleans them: (key alias, key id),
     (project,), (workspace,), (user,) or (tags,)."""
     if by == "api_key":
-        return (_found(raw["user_api_key_alias"]), (raw.get("api_key") or "").strip() or None)
+        return (found_text(raw["user_api_key_alias"]),
+                (raw.get("api_key") or "").strip() or None)
     if by == "project":
-        return (_found(raw["user_api_key_project_alias"])
-                or _found(raw["user_api_key_project_id"]),)
+        return (found_text(raw["user_api_key_project_alias"])
+                or found_text(raw["user_api_key_project_id"]),)
     if by == "workspace":
-        return (_found(raw["user_api_key_team_alias"])
+        return (found_text(raw["user_api_key_team_alias"])
                 or (raw.get("team_id") or "").strip() or None,)
     if by == "user":
         return ((raw.get("end_user") or "").strip() or (raw.get("user") or "").strip() or None,)
     return (litellm.tags_of((raw.get("request_tags") or "").strip()),)
 
 
-def _records(path: Path, by: str, totals: _Totals) -> Iterator[UsageRecord]:
+def named(by: str, found: tuple[Any, ...]) -> dict[str, Any]:
+    """The record fields ``identifiers`` fill."""
+    if by == "api_key":
+        return {"key_alias": found[0], "api_key_id": found[1]}
+    field_name = {"project": "project_id", "workspace": "workspace", "user": "user"}.get(by)
+    return {field_name: found[0]} if field_name else {"tags": found[0]}
+
+
+def _records(path: Path, by: str, totals: Totals) -> Iterator[UsageRecord]:
     # A grouped record's `where` is read only by the currency check, which names the first
     # record with an amount: the row reader's is the file's first row with spend.
     where = path.name
     if totals.rows_before_first_spend is not None:
         where = f"{path.name}:{_line_of(path, totals.rows_before_first_spend)}"
     ordered = sorted(totals.sums.items(), key=lambda item: item[1].spend is None)
-    for (identifiers, model, _day, _kind), sums in ordered:
+    for (found, model, _day, _kind), sums in ordered:
         assert sums.first is not None and sums.last is not None
         start, end = day_span(sums.first)[0], day_span(sums.last)[1]
-        named: dict[str, Any]
-        if by == "api_key":
-            named = {"key_alias": identifiers[0], "api_key_id": identifiers[1]}
-        elif by == "project":
-            named = {"project_id": identifiers[0]}
-        elif by == "workspace":
-            named = {"workspace": identifiers[0]}
-        elif by == "user":
-            named = {"user": identifiers[0]}
-        else:
-            named = {"tags": identifiers[0]}
+        if not sums.rows:  # every row of it read again one by one: its period stays covered
+            yield UsageRecord(source=litellm.CSV, where=where, start=start, end=end, rows=0)
+            continue
         # decimal256's 38 decimals, trailing zeros dropped: the same value, shorter to add
         spend = None if sums.spend is None else sums.spend.normalize(_EXACT)
         yield UsageRecord(
             source=litellm.CSV, where=where, start=start, end=end, model=model,
             requests=sums.rows, rows=sums.rows, input_tokens=sums.input_tokens,
             cached_input_tokens=sums.cached, cache_write_tokens=sums.writes,
-            output_tokens=sums.output_tokens, cost_usd=spend, currency="USD", **named)
+            output_tokens=sums.output_tokens, cost_usd=spend, currency="USD",
+            **named(by, found))
 
 
 def _line_of(path: Path, data_rows: int) -> int:
     """The line the row reader gives the data row after ``data_rows`` others."""
-    for n, (_columns, line, _row) in enumerate(rows(path)):
+    table = Table.of_file(path, single_line=litellm.CSV_COLUMNS)  # as litellm.read_csv
+    rows = (item for item in table if isinstance(item, Row))
+    for n, row in enumerate(rows):
         if n == data_rows:
-            return line
-    raise _RowReaderNeededError
+            return row.line
+    raise RowReaderNeededError

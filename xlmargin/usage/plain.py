@@ -1,16 +1,19 @@
 """The plain CSV anyone can write: ``date, client`` (or ``key``), ``model, input_tokens,
 output_tokens``, optional ``cached_input_tokens``, ``requests`` and ``cost_usd``.
 ``input_tokens`` includes the cached ones, as in OpenAI's exports. A row without a client (or
-key) is unattributed usage, one without a model unpriced usage: counted either way."""
+key) is unattributed usage, one without a model unpriced usage: counted either way. A row's
+identity is its whole content: the same row in two files (or twice in one) is counted once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlmargin.usage.csvfile import getter, rows
+from xlmargin.usage.csvfile import Row, Table
+from xlmargin.usage.dedup import ROW
 from xlmargin.usage.record import (
     Malformed,
+    Note,
     RowError,
     UsageRecord,
     count,
@@ -22,29 +25,39 @@ from xlmargin.usage.record import (
 
 PLAIN = "plain"
 REQUIRED = ("date", "model", "input_tokens", "output_tokens")
+NUMBERS = ("input_tokens", "output_tokens", "cached_input_tokens", "requests", "cost_usd")
+COLUMNS = ("date", "client", "key", "model", *NUMBERS)
+"""Every column this reader reads."""
 
 
-def read(path: Path) -> Iterator[UsageRecord | Malformed]:
-    for columns, line, row in rows(path):
-        get = getter(columns, row)
-        at = f"{path.name}:{line}"
+def read(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
+    table = Table.of_file(path, numbers=NUMBERS)
+    numbers, header = table.numbers, table.header
+    for row in table:
+        if type(row) is not Row:
+            yield row  # type: ignore[misc]
+            continue
+        get = row.get
+        at = f"{path.name}:{row.line}"
         try:
             start, end = day_span(day(get("date"), "date"))
             # blank model: counted, and listed as unpriced (aggregate.NO_MODEL)
             model = text_or_none(get("model"))
-            input_tokens = count(get("input_tokens"), "input_tokens")
-            cached = count(get("cached_input_tokens"), "cached_input_tokens")
+            input_tokens = count(get("input_tokens"), "input_tokens", numbers)
+            cached = count(get("cached_input_tokens"), "cached_input_tokens", numbers)
             if cached > input_tokens:
                 raise RowError(f"cached_input_tokens ({cached}) exceed input_tokens "
                                f"({input_tokens})")
-            # blank client and key: unattributed, never dropped (issue 4)
+            # blank client and key: unattributed, never dropped
             client, key = text_or_none(get("client")), text_or_none(get("key"))
+            content = tuple(sorted((name, cell.strip()) for name, cell
+                                   in zip(header, row.cells, strict=False) if cell.strip()))
             yield UsageRecord(
                 source=PLAIN, where=at, start=start, end=end, model=model,
-                requests=count(get("requests"), "requests"), input_tokens=input_tokens,
-                cached_input_tokens=cached,
-                output_tokens=count(get("output_tokens"), "output_tokens"),
-                cost_usd=money(get("cost_usd"), "cost_usd"), currency="USD",
-                client=client, api_key_id=key, key_alias=key)
+                requests=count(get("requests"), "requests", numbers),
+                input_tokens=input_tokens, cached_input_tokens=cached,
+                output_tokens=count(get("output_tokens"), "output_tokens", numbers),
+                cost_usd=money(get("cost_usd"), "cost_usd", numbers), currency="USD",
+                client=client, api_key_id=key, key_alias=key, identity=(ROW, PLAIN, content))
         except RowError as error:
-            yield Malformed(at, str(error))
+            yield Malformed(at, str(error) + row.hint)

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
+
+from xlmargin.usage.numbers import JSON_NUMBERS, Convention, NumberError
 
 DAY = timedelta(days=1)
 MAX_COUNT = 10**15
 """The most tokens (or requests) one row may hold: far beyond any real bucket. A larger count
-is a broken export; it is reported as a malformed row (issue 4), not summed."""
+is a broken export; it is reported as a malformed row, not summed."""
 SHORT_COUNT_DIGITS = 15
 """A count of this many digits or fewer is under MAX_COUNT: readers may int() it unchecked."""
 MAX_AMOUNT_DIGITS = 15
@@ -60,6 +63,9 @@ class UsageRecord:
     rows: int = 1
     """How many rows of the file this record sums: 1, except from a reader that groups rows
     (``litellm_arrow``); the unattributed-records warning counts rows."""
+    identity: tuple[Any, ...] | None = None
+    """What makes two records the same usage (see ``dedup``): (kind, source family, ...).
+    None for a record that cannot be told apart from another (no request id)."""
 
     @property
     def empty(self) -> bool:
@@ -77,6 +83,14 @@ class Malformed:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """Something the reader did that the user should know (the encoding it read a file in)."""
+
+    where: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """Usage that is not priced per token (images, audio seconds, vector storage...)."""
 
@@ -88,9 +102,10 @@ class RowError(ValueError):
     """A value in one row is unusable; the importer turns it into a Malformed."""
 
 
-def count(value: object, name: str) -> int:
-    """A token or request count: ints, '1,234', and the float text spreadsheets write
-    ('59200.0'); blank is 0. More than MAX_COUNT is refused."""
+def count(value: object, name: str, numbers: Convention = JSON_NUMBERS) -> int:
+    """A token or request count: ints, '1,234' (or '1.234' where ``numbers`` has a decimal
+    comma), and the float text spreadsheets write ('59200.0'); blank is 0. More than MAX_COUNT
+    is refused."""
     if value is None or value == "":
         return 0
     if isinstance(value, bool):
@@ -102,13 +117,20 @@ def count(value: object, name: str) -> int:
             raise RowError(f"{name}: expected a whole number, got {value!r}")
         result = int(value)
     elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace("_", "")
-        if text.isdigit() and len(text) <= SHORT_COUNT_DIGITS:
+        text = value.strip()
+        if text.isdigit() and text.isascii() and len(text) <= SHORT_COUNT_DIGITS:
             return int(text)
+        if not text:
+            return 0
+        if len(text) > 80:  # no regular expression over a megabyte of digits
+            raise _too_large(name, value) if text.isdigit() else \
+                RowError(f"{name}: expected a count, got {_shown(value)!r}")
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise RowError(f"{name}: expected a count, got {value!r}") from None
+            number = numbers.decimal(text)
+        except NumberError as error:
+            problem = str(error)
+            raise RowError(f"{name}: expected a count, got {value!r}" if problem == "not a number"
+                           else f"{name}: {value!r} {problem}") from None
         if not number.is_finite() or number != number.to_integral_value():
             raise RowError(f"{name}: expected a whole number, got {value!r}")
         if number.copy_abs() > MAX_COUNT:  # before int(): "1e999999999" is a 400 MB int
@@ -123,22 +145,34 @@ def count(value: object, name: str) -> int:
     return result
 
 
+def _shown(value: object) -> object:
+    return value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "..."
+
+
 def _too_large(name: str, value: object) -> RowError:
-    shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "..."
-    return RowError(f"{name}: count {shown!r} is over {MAX_COUNT:,}: not a real count")
+    return RowError(f"{name}: count {_shown(value)!r} is over {MAX_COUNT:,}: not a real count")
 
 
-def money(value: object, name: str) -> Decimal | None:
-    """An amount as Decimal from a number or a string (never through float); blank is None."""
+def money(value: object, name: str, numbers: Convention = JSON_NUMBERS) -> Decimal | None:
+    """An amount as Decimal from a number or a string (never through float), in the
+    convention of ``numbers`` ('1,25' is 1.25 only where it has a decimal comma); blank is
+    None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise RowError(f"{name}: expected an amount, got {value!r}")
-    try:
-        amount = Decimal(str(value).strip().replace(",", "") if isinstance(value, str)
-                         else str(value))
-    except InvalidOperation:
-        raise RowError(f"{name}: expected an amount, got {value!r}") from None
+    if isinstance(value, str):
+        if len(value) > 80:
+            raise RowError(f"{name}: expected an amount, got {_shown(value)!r}")
+        try:
+            amount = numbers.decimal(value)
+        except NumberError as error:
+            problem = str(error)
+            raise RowError(f"{name}: expected an amount, got {value!r}"
+                           if problem == "not a number" else f"{name}: {value!r} {problem}"
+                           ) from None
+    else:
+        amount = Decimal(str(value))
     return checked_amount(amount, name, value)
 
 

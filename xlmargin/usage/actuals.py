@@ -1,0 +1,130 @@
+"""What an import found: each client's sums, the period covered, and how every file's records
+were accounted for (``Actuals``, what ``import-usage`` prints and ``--json`` gives)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, localcontext
+
+from xlmargin.usage.clients import UNATTRIBUTED
+from xlmargin.usage.dedup import Conflict
+
+DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
+SECONDS_PER_MONTH = DAYS_PER_MONTH * 86400
+
+
+@dataclass(slots=True)
+class Totals:
+    """One client's sums. ``cost_usd`` holds billed amounts plus priced token usage."""
+
+    requests: int = 0
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = field(default_factory=Decimal)
+
+    def as_json(self, client: str, months: Decimal | None) -> dict[str, object]:
+        monthly = self.cost_usd / months if months else None
+        return {"client": client, "requests": self.requests, "input_tokens": self.input_tokens,
+                "cached_input_tokens": self.cached_input_tokens,
+                "output_tokens": self.output_tokens, "cost_usd": _usd(self.cost_usd),
+                "monthly_cost_usd": None if monthly is None else _usd(monthly)}
+
+
+@dataclass(slots=True)
+class Unpriced:
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(slots=True)
+class FileCounts:
+    """How one file's records were accounted for: each is counted, or malformed, or a
+    duplicate of one counted, or skipped (not per-token usage)."""
+
+    format: str
+    records: int = 0
+    """Rows (requests, buckets) counted, empty buckets included."""
+    malformed: int = 0
+    duplicates: int = 0
+    replaced: int = 0
+    """Partial or shorter buckets that a longer bucket of the same usage replaced."""
+    skipped: int = 0
+    same_as: str | None = None
+    """The file given earlier that this one repeats byte for byte (it was not read again)."""
+
+    def as_json(self, file: str) -> dict[str, object]:
+        return {"file": file, "format": self.format, "records": self.records,
+                "malformed": self.malformed, "duplicates": self.duplicates,
+                "replaced": self.replaced, "skipped": self.skipped, "same_as": self.same_as}
+
+
+@dataclass
+class Actuals:
+    """What the exports say each client cost."""
+
+    start: datetime | None
+    end: datetime | None
+    clients: dict[str, Totals]
+    unpriced: dict[str, Unpriced]
+    warnings: list[str]
+    formats: dict[str, str]
+    """{file: format name}."""
+    malformed: int = 0
+    files: dict[str, FileCounts] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    """Records found twice with different numbers (one was counted)."""
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files.values())
+
+    @property
+    def months(self) -> Decimal | None:
+        """Covered time in months of 30.4375 days, partial first and last buckets counted by
+        the seconds they cover."""
+        if self.start is None or self.end is None:
+            return None
+        return Decimal(int((self.end - self.start).total_seconds())) / SECONDS_PER_MONTH
+
+    @property
+    def period(self) -> tuple[date, date] | None:
+        if self.start is None or self.end is None:
+            return None
+        return self.start.date(), (self.end - timedelta(microseconds=1)).date()
+
+    def monthly_cost(self, client: str) -> Decimal | None:
+        totals, months = self.clients.get(client), self.months
+        if totals is None or not months:
+            return None
+        return totals.cost_usd / months
+
+    def as_json(self) -> dict[str, object]:
+        months = self.months
+        period = self.period
+        named = [t.as_json(c, months) for c, t in sorted(self.clients.items())
+                 if c != UNATTRIBUTED]
+        rest = self.clients.get(UNATTRIBUTED)
+        return {
+            "period": {"start": period[0].isoformat() if period else None,
+                       "end": period[1].isoformat() if period else None},
+            "months": None if months is None else round(float(months), 4),
+            "clients": named,
+            "unattributed": None if rest is None else rest.as_json(UNATTRIBUTED, months),
+            "unpriced": [{"model": m, "input_tokens": u.input_tokens,
+                          "output_tokens": u.output_tokens}
+                         for m, u in sorted(self.unpriced.items())],
+            "files": [counts.as_json(file) for file, counts in self.files.items()],
+            "duplicates": {"dropped": self.duplicates,
+                           "conflicts": [c.as_json() for c in self.conflicts]},
+            "warnings": self.warnings,
+        }
+
+
+def _usd(value: Decimal) -> float:
+    # Rounded to 10 places with as many digits as that takes: a sum past 10**18 needs more than
+    # the default context's 28 (round() would raise InvalidOperation).
+    with localcontext() as context:
+        context.prec = max(context.prec, value.adjusted() + 12)
+        return float(round(value, 10))
