@@ -25,20 +25,22 @@ from pydantic import ValidationError
 
 from xlmargin.errors import InputError
 from xlmargin.models import ModelPrice
+from xlmargin.textfile import Notify, read_text
 
 COLUMNS = ("provider", "model", "input_usd_per_mtok", "output_usd_per_mtok",
            "cache_read_usd_per_mtok")
 
 
-def load_prices(path: str | Path) -> list[ModelPrice]:
-    """The prices in a .toml or .csv file."""
+def load_prices(path: str | Path, notify: Notify | None = None) -> list[ModelPrice]:
+    """The prices in a .toml or .csv file, in any encoding ``textfile`` reads (a note to
+    ``notify``, stderr by default, when it is not UTF-8)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "price file not found")
     if path.suffix.lower() == ".toml":
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            data = tomllib.loads(read_text(path, notify))
+        except tomllib.TOMLDecodeError as error:
             raise InputError(str(path), f"not valid TOML: {error}") from error
         records = data.get("model", [])
         if not isinstance(records, list):
@@ -46,10 +48,7 @@ def load_prices(path: str | Path) -> list[ModelPrice]:
         return [_price(record, f"{path}: [[model]] #{i}") for i, record in
                 enumerate(records, start=1)]
     if path.suffix.lower() == ".csv":
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise InputError(str(path), f"not UTF-8 text: {error}") from error
+        text = read_text(path, notify)
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h.strip().lower() for h in reader.fieldnames or []]
         unknown = [h for h in header if h not in COLUMNS]

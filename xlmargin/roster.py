@@ -2,11 +2,18 @@
 
 Nothing is written until both read cleanly: ``xlmargin new`` stops on the first file with
 problems and prints all of that file's problems at once, so one edit fixes them all.
+
+Files are decoded as ``textfile`` decodes them (UTF-8, UTF-16, Windows Excel's cp1252, said when
+not UTF-8) and split as ``usage.csvfile`` splits CSV (a quote that never closes, or extra cells
+past the header, is a problem of its row, not the silent loss of the rows after it). Numbers
+take the roster's convention: 1,500 and $1,500.50 with a decimal point, 40,5 and 1.500 where
+the roster's numbers or its semicolons show a decimal comma (``usage.numbers``). A header that
+names a column twice, through an alias or not, is refused: which one to read is not ours to
+guess.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import tomllib
 from collections.abc import Sequence
@@ -23,6 +30,10 @@ from xlmargin.errors import InputError, XlmarginError
 from xlmargin.models import MAX_CELL_CHARS, AgencySettings, Client, ModelPrice
 from xlmargin.portfolio import OpenWeightPrices, PricedClient
 from xlmargin.presets import client_type, use_case
+from xlmargin.textfile import Notify, note_on_stderr, read_text
+from xlmargin.usage.csvfile import Row, Table
+from xlmargin.usage.numbers import Convention, NumberError
+from xlmargin.usage.record import Malformed, Note
 
 REQUIRED = ("client", "model", "interactions_per_day", "monthly_revenue")
 OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes")
@@ -55,58 +66,92 @@ def _header_key(name: str) -> str:
     return ALIASES.get(key, key)
 
 
-def _number(text: str) -> float | None:
-    """The number in a roster cell ('1,200', '$99'); None for text. 'inf' and '1e400' give
-    inf, which the caller refuses."""
-    cleaned = text.strip().replace(",", "").replace("$", "").replace("_", "")
+_CURRENCY = "$€£"
+
+
+def _number(text: str, numbers: Convention) -> float | str:
+    """The number in a roster cell ('1,200', '$99', '40,5' where the roster has a decimal
+    comma), or why it is none. 'inf' and '1e400' give inf, which the caller refuses."""
+    cleaned = text.strip().strip(_CURRENCY).strip()
+    if cleaned[:1] in ("+", "-") and cleaned[1:2] and cleaned[1] in _CURRENCY:
+        cleaned = cleaned[0] + cleaned[2:].strip()
+    if not cleaned:
+        return f"expected a number, got {text!r}"
     try:
-        return float(cleaned)
-    except ValueError:
-        return None
+        return float(numbers.decimal(cleaned))
+    except NumberError as error:
+        if str(error) == "not a number":
+            return f"expected a number, got {text!r}"
+        return f"{text!r} {error}"
 
 
-def read_roster(path: str | Path, catalog: Catalog) -> list[Client]:
+def read_roster(path: str | Path, catalog: Catalog, notify: Notify | None = None
+                ) -> list[Client]:
     """The clients in a roster CSV, models resolved to catalog ids, use cases to their keys."""
-    return [client for _row, client in read_roster_rows(path, catalog)]
+    return [client for _row, client in read_roster_rows(path, catalog, notify)]
 
 
-def read_roster_rows(path: str | Path, catalog: Catalog) -> list[tuple[int, Client]]:
-    """``read_roster`` with each client's row number in the file (the header is row 1)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(str(path), "roster file not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(str(path), f"not UTF-8 text: {error}") from error
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
-    if not header:
-        raise InputError(str(path), "empty file; expected a header row with " + ", ".join(REQUIRED))
+def _columns(header: list[str]) -> tuple[list[str], list[str]]:
+    """(each column's key, '' for a column without a name; the header's problems)."""
     columns = [_header_key(h) for h in header]
     problems = [f"row 1: missing column {name}" for name in REQUIRED if name not in columns]
+    for key in dict.fromkeys(k for k in columns if k):
+        places = [i for i, k in enumerate(columns) if k == key]
+        if len(places) > 1:
+            names = [header[i].strip() for i in places]
+            what = (f"column {key} appears {len(places)} times" if len(set(names)) == 1
+                    else f"columns {' and '.join(map(repr, names))} all mean {key}")
+            problems.append(f"row 1: {what} (columns {', '.join(str(i + 1) for i in places)})"
+                            ": keep one, so it is clear which to read")
     unknown = [h for h, key in zip(header, columns, strict=True)
-               if key not in REQUIRED + OPTIONAL]
+               if key and key not in REQUIRED + OPTIONAL]
     if unknown:
         problems.append(f"row 1: unknown column {', '.join(map(repr, unknown))}; known: "
                         + ", ".join(REQUIRED + OPTIONAL))
     if "use_case" not in columns and not {"input_tokens", "output_tokens"} <= set(columns):
         problems.append("row 1: missing column use_case (or both input_tokens and "
                         "output_tokens)")
+    return columns, problems
+
+
+def read_roster_rows(path: str | Path, catalog: Catalog, notify: Notify | None = None
+                     ) -> list[tuple[int, Client]]:
+    """``read_roster`` with each client's row number in the file (the header is row 1). A
+    note (the encoding, when not UTF-8; a decimal comma) goes to ``notify``, stderr by
+    default."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "roster file not found")
+    # a short row: its missing cells are blank, and reported where a value is needed
+    table = Table.of_text(read_text(path, notify), str(path), required=())
+    if not any(table.header):
+        raise InputError(str(path), "empty file; expected a header row with " + ", ".join(REQUIRED))
+    columns, problems = _columns(table.raw_header)
     if problems:
         raise ProblemsError(str(path), problems)
-
+    table.read_numbers_of([h for h, key in zip(table.header, columns, strict=True)
+                           if key in NUMBERS])
     clients: list[tuple[int, Client]] = []
-    for row_number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
+    for item in table:
+        if isinstance(item, Note):
+            (notify or note_on_stderr)(item.text)
+            continue
+        if isinstance(item, Malformed):
+            problems.append(f"row {item.where.rsplit(':', 1)[1]}: {item.problem}")
+            continue
+        assert isinstance(item, Row)
+        cells = item.cells
+        if any(cells[i].strip() for i, key in enumerate(columns) if not key and i < len(cells)):
+            problems.append(f"row {item.number}: a value under a column with no name in the "
+                            "header: name the column or clear the cell")
             continue
         record = {key: (cells[i].strip() if i < len(cells) else "")
-                  for i, key in enumerate(columns)}
-        client, row_problems = _client(record, catalog)
-        problems += [f"row {row_number}, column {where}: {problem}"
+                  for i, key in enumerate(columns) if key}
+        client, row_problems = _client(record, catalog, table.numbers)
+        problems += [f"row {item.number}, column {where}: {problem}"
                      for where, problem in row_problems]
         if client is not None:
-            clients.append((row_number, client))
+            clients.append((item.number, client))
     if not clients and not problems:
         problems.append("no clients: add one row per client under the header")
     if problems:
@@ -114,8 +159,8 @@ def read_roster_rows(path: str | Path, catalog: Catalog) -> list[tuple[int, Clie
     return clients
 
 
-def _client(record: dict[str, str], catalog: Catalog) -> tuple[Client | None,
-                                                                  list[tuple[str, str]]]:
+def _client(record: dict[str, str], catalog: Catalog,
+            numbers: Convention) -> tuple[Client | None, list[tuple[str, str]]]:
     problems: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
     for name in REQUIRED + OPTIONAL:
@@ -127,9 +172,9 @@ def _client(record: dict[str, str], catalog: Catalog) -> tuple[Client | None,
                 if name in REQUIRED:
                     problems.append((name, "blank; expected a number"))
                 continue
-            value = _number(text)
-            if value is None:
-                problems.append((name, f"expected a number, got {text!r}"))
+            value = _number(text, numbers)
+            if isinstance(value, str):
+                problems.append((name, value))
             elif not math.isfinite(value):
                 problems.append((name, f"expected a finite number, got {text!r}"))
             elif value < 0:
@@ -170,8 +215,8 @@ def read_settings(path: str | Path) -> AgencySettings:
     if not path.is_file():
         raise InputError(str(path), "settings file not found")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        data = tomllib.loads(read_text(path))
+    except tomllib.TOMLDecodeError as error:
         raise InputError(str(path), f"not valid TOML: {error}") from error
     data.pop("agency", None)  # a display name, informational
     try:
