@@ -41,13 +41,13 @@ def crossover_cell(column: str) -> str:
     return f"{layout.CROSSOVER}!${column}${SCENARIO_ROW}"
 
 
-def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas, clients: int = 12) -> None:
+def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas, *, clients: int) -> None:
     """``clients``: how many the roster has, which sizes the sorted list and its chart."""
     title(ws, f"{agency}: summary",
           "Monthly totals over the clients whose rows compute; a row showing # needs a fix.")
     widths(ws, {"A": 32, "B": 14, "C": 12, "D": 12, "E": 10, "F": 13, "G": 12, "H": 11,
                 "I": 12})
-    listed = summary_list.build(wb, ws, LIST_ROW, clients)
+    listed = summary_list.build(ws, LIST_ROW, clients)
     chart_first, chart_last = summary_list.chart(ws, listed, clients)
     totals = _totals(wb, ws, f, chart_last + 2)
     more = _more(wb, ws, f, totals + 2)

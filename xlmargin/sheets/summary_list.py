@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.series import SeriesLabel
-from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmargin.sheets import charts, layout, page
@@ -54,9 +53,8 @@ def rows_for(clients: int) -> int:
     return max(1, min(clients + SPARE_ROWS, MAX_ROWS))
 
 
-def build(wb: Workbook, ws: Worksheet, first: int, clients: int) -> Listed:
+def build(ws: Worksheet, first: int, clients: int) -> Listed:
     """The section title at row ``first``, then the header and the list."""
-    del wb  # the list names nothing; it reads the Clients ranges and the Summary's totals
     section(ws, f"A{first}", "Clients from the lowest API margin up")
     put(ws, f"D{first}", Formula('="Target margin: "&TEXT(TargetMargin,"0%")&'
                                  '". Price for it = API cost / (1 - target)."')).font = SUBTITLE
