@@ -60,6 +60,7 @@ from xlmargin.sheets.cells import (
 from xlmargin.sheets.files import leftover_notes, save_atomic
 from xlmargin.sheets.lite_parts import LiteParts, read_lite_parts
 from xlmargin.sheets.lock import locked
+from xlmargin.sheets.opening import not_a_workbook
 from xlmargin.sheets.tempfiles import flush_to_disk, new_temp, resolved, sweep
 from xlmargin.sheets.zipcheck import check_zip
 
@@ -147,13 +148,13 @@ def _rewrite(path: Path, target: Path, data: Mapping[str, Any], sources: Sequenc
     _ensure_styles(wb)
     usage = _by_name(data["clients"])
     written = Written(path, _backup_name(target, now), [], [], tolerance, losses, notes)
-    _build(wb, ws, data, roster, usage, tolerance, sources, now, written)
+    try:
+        _build(wb, ws, data, roster, usage, tolerance, sources, now, written)
+    except InputError as error:  # a cell of the sheet being made: say which workbook
+        raise InputError(f"{path}: {error.where}", error.problem) from error
     note = _clients_column(wb)
     if note:
         written.notes.append(note)
-    warning = cleaned_warning(wb)
-    if warning:
-        written.warnings.append(warning)
     wb.calculation.fullCalcOnLoad = True  # openpyxl drops cached results: recompute on open
     _backup(target, written.backup, path)
     try:
@@ -164,6 +165,9 @@ def _rewrite(path: Path, target: Path, data: Mapping[str, Any], sources: Sequenc
             raise InputError(str(path), f"cannot replace it ({error.__cause__.strerror}); is "
                                         "it open in Excel? Close it and run again") from error
         raise
+    warning = cleaned_warning(wb)  # after the save, which cleans the document properties too
+    if warning:
+        written.warnings.append(warning)
     return written
 
 
@@ -191,7 +195,7 @@ def _load(path: Path) -> tuple[Workbook, list[str], LiteParts | None]:
         try:
             wb = load_workbook(path, keep_vba=vba)
         except Exception as error:  # openpyxl raises many types for a file that is not one
-            raise InputError(str(path), f"not an Excel workbook: {error}") from error
+            raise not_a_workbook(str(path), error) from error
     losses = [f"openpyxl: {w.message}" for w in caught if issubclass(w.category, UserWarning)]
     carried = read_lite_parts(path)
     losses.extend(_dropped_parts(path, wb, carried.names if carried else frozenset()))

@@ -130,6 +130,17 @@ def cleaned_warning(wb: Workbook) -> str | None:
                                                   else ""))
 
 
+def clean_properties(wb: Workbook) -> None:
+    """The document properties (File > Info) are XML too, and the title holds the agency's
+    name: their control characters become spaces as well, and are named like cells."""
+    properties = wb.properties
+    for name in type(properties).__elements__:
+        value = getattr(properties, name, None)
+        if isinstance(value, str) and clean_text(value) != value:
+            setattr(properties, name, clean_text(value))
+            _CLEANED.setdefault(wb, []).append(f"the workbook's {name} property")
+
+
 _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], " ")
 
 

@@ -26,7 +26,7 @@ from xlmargin.roster import (
     starter_roster,
 )
 from xlmargin.sheets import LITE, NATIVE, UDF, build_workbook
-from xlmargin.sheets.cells import cleaned_warning
+from xlmargin.sheets.cells import clean_properties, cleaned_warning
 from xlmargin.sheets.lite_parts import LiteParts, add_parts
 from xlmargin.sheets.lock import locked
 from xlmargin.sheets.tempfiles import flush_folder, flush_to_disk, new_temp, resolved, sweep
@@ -204,5 +204,6 @@ def write_xlsx(wb: Workbook, temp: Path) -> None:
     well: openpyxl leaves it to the garbage collector then, whose second attempt to finish the
     zip fails too and is printed as a traceback after the command's one-line message."""
     wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+    clean_properties(wb)
     with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()

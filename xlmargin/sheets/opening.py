@@ -11,6 +11,7 @@ the rows is outside that guard, so its own mistakes are not taken for a damaged 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,25 @@ def open_read_only(path: str | Path) -> ReadOnlyBook:
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many types for a file that is not a workbook
-        raise InputError(where, f"not an Excel workbook: {error}") from error
+        raise not_a_workbook(where, error) from error
     return ReadOnlyBook(wb, where)
 
 
+def not_a_workbook(where: str, error: Exception) -> InputError:
+    """One line for a workbook openpyxl cannot load. Its own message for a bad part is three
+    lines naming the file again, with the reason in the exception it chains."""
+    text = str(error)
+    step = re.match(r"Unable to read workbook: could not (.+?) from ", text)
+    if step and error.__cause__ is not None:
+        text = f"cannot {step.group(1)} ({_first_line(error.__cause__)})"
+    return InputError(where, f"not an Excel workbook: {_first_line(text)}")
+
+
+def _first_line(error: object) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def _damaged(where: str, sheet: str, error: Exception) -> InputError:
-    detail = str(error) or type(error).__name__
+    detail = _first_line(error)
     return InputError(f"{where}: sheet {sheet}", f"damaged, cannot be read ({detail}); open it "
                       "in Excel and save it again")
