@@ -16,6 +16,7 @@ from openpyxl.writer.excel import ExcelWriter
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError
 from xlmargin.models import AgencySettings, Client, ModelPrice
+from xlmargin.portfolio import compute
 from xlmargin.roster import (
     check_computes,
     open_weight_prices,
@@ -25,7 +26,8 @@ from xlmargin.roster import (
     read_settings,
     starter_roster,
 )
-from xlmargin.sheets import LITE, NATIVE, UDF, build_workbook
+from xlmargin.sheets import LITE, NATIVE, UDF, build_workbook, layout
+from xlmargin.sheets.cached import cache_engine_values, cached_values_written
 from xlmargin.sheets.cells import clean_properties, cleaned_warning
 from xlmargin.sheets.lite_parts import LiteParts, add_parts
 from xlmargin.sheets.lock import locked
@@ -79,15 +81,19 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
     clients = [client for _row, client in rows]
     # A row so large its month overflows a float would make a workbook that cannot compute.
     prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
-    check_computes(roster_path, rows,
-                   price_roster(clients, prices, preset_use_cases(), str(roster_path),
-                                [row for row, _client in rows]),
-                   agency_settings, open_weight)
+    priced = price_roster(clients, prices, preset_use_cases(), str(roster_path),
+                          [row for row, _client in rows])
+    check_computes(roster_path, rows, priced, agency_settings, open_weight)
     if not agency.strip():
         raise InputError("AGENCY", "give the agency's name")
     kwargs = {} if extra_rows is None else {"extra_rows": extra_rows}
     wb = build_workbook(agency.strip(), clients, agency_settings,
                         pricing_list(clients, catalog, extra), mode=mode, as_of=as_of, **kwargs)
+    # The engine's numbers saved as the formulas' results, for previews and readers that do
+    # not recalculate.
+    costs = wb.defined_names[layout.CLIENT_RANGE_NAMES["api_cost"]].attr_text  # ...$J$66
+    cache_engine_values(wb, priced, compute(priced, agency_settings, open_weight=open_weight),
+                        agency_settings.target_margin, int(costs.rsplit("$", 1)[1]))
     return wb, len(clients)
 
 
@@ -205,5 +211,6 @@ def write_xlsx(wb: Workbook, temp: Path) -> None:
     zip fails too and is printed as a traceback after the command's one-line message."""
     wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)
     clean_properties(wb)
-    with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+    with (zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
+          cached_values_written()):
         ExcelWriter(wb, archive).save()
