@@ -11,7 +11,9 @@ the rows is outside that guard, so its own mistakes are not taken for a damaged 
 
 from __future__ import annotations
 
+import contextlib
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,8 @@ class ReadOnlySheet:
             raise _damaged(self._where, self.title, error) from error
         while True:
             try:
-                row = next(rows)
+                with quiet():
+                    row = next(rows)
             except StopIteration:
                 return
             except Exception as error:
@@ -73,23 +76,36 @@ def open_read_only(path: str | Path) -> ReadOnlyBook:
     where = str(path)
     check_zip(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=False)
+        with quiet():
+            wb = load_workbook(path, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many types for a file that is not a workbook
         raise not_a_workbook(where, error) from error
     return ReadOnlyBook(wb, where)
 
 
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """openpyxl warns about parts it would not keep in a save, printed as Python source
+    lines; reading for a report saves nothing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
 def not_a_workbook(where: str, error: Exception) -> InputError:
     """One line for a workbook openpyxl cannot load. Its own message for a bad part is three
     lines naming the file again, with the reason in the exception it chains."""
-    text = str(error)
+    text = _first_line(error)
     step = re.match(r"Unable to read workbook: could not (.+?) from ", text)
     if step and error.__cause__ is not None:
         text = f"cannot {step.group(1)} ({_first_line(error.__cause__)})"
-    return InputError(where, f"not an Excel workbook: {_first_line(text)}")
+    return InputError(where, f"not an Excel workbook: {text}")
 
 
-def _first_line(error: object) -> str:
+def _first_line(error: BaseException) -> str:
+    if isinstance(error, KeyError) and error.args:
+        key = str(error.args[0])  # zipfile's says what is missing; openpyxl's is a bare id
+        return key if " " in key else f"it refers to {key!r}, which is missing"
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
