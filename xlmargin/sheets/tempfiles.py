@@ -45,7 +45,8 @@ def new_temp(target: Path) -> Path:
 def flush_to_disk(path: Path) -> None:
     """What the OS still buffers of ``path`` reaches the disk before it is renamed: without it,
     a power cut just after the rename can leave an empty file under the final name."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    # Read-write: Windows flushes only a handle that may write.
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
     finally:
