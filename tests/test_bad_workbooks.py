@@ -159,6 +159,27 @@ def test_a_damaged_workbook_is_one_line_naming_it(made: Path, tmp_path: Path, da
     assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.xlsx", "usage.csv"]
 
 
+@pytest.mark.parametrize(("member", "offset"), [
+    ("docProps/app.xml", 6),  # "version needed to extract": 24.2, which zipfile refuses
+    ("xl/workbook.xml", 10),  # compression method 242, which nothing reads
+    (CLIENTS_XML, 10),
+])
+def test_a_damaged_zip_directory_is_one_line(made: Path, tmp_path: Path, member: str,
+                                             offset: int,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    data = bytearray(made.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # central directory records, each followed by its name
+    while data[entry + 46:entry + 46 + len(member)] != member.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    data[entry + offset:entry + offset + 2] = b"\xf2\x00"
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    for command in ("report", "sensitivity"):
+        code, err = run(capsys, command, path)
+        assert code == 2, err
+        assert_clear(code, err, command, path)
+
+
 @no_unraisable
 def test_randomly_mutated_workbooks_never_raise(made: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,6 +39,8 @@ def check_zip(path: str | Path, where: str | None = None) -> None:
         raise InputError(where, "not an Excel workbook (not a zip file)") from error
     except OSError as error:
         raise InputError(where, f"cannot read: {error.strerror or error}") from error
+    except Exception as error:  # a damaged directory: zipfile raises what it meets there
+        raise InputError(where, f"not an Excel workbook (a damaged zip: {error})") from error
     if len(infos) > MAX_PARTS:
         raise InputError(where, f"refused: {len(infos):,} parts, more than the {MAX_PARTS:,} "
                                 "xlmargin opens")
