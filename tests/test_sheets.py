@@ -57,7 +57,7 @@ def test_clients_sheet_helps_the_user(books: dict[str, Path]) -> None:
     ws = load_workbook(books[NATIVE])["Clients"]
     assert ws.freeze_panes == "B5"
     lists = {v.formula1 for v in ws.data_validations.dataValidation if v.type == "list"}
-    assert lists == {"=PriceModels", "=UseCaseKeys", "=ClientTypeKeys"}
+    assert lists == {"=PriceModels", "=UseCaseKeys", "=ClientTypeKeys", '"api,self,open_weight"'}
     rules = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
     assert '$N5="Underwater"' in rules and '$N5="Below target"' in rules
     assert ws["J5"].number_format == '"$"#,##0.00' and ws["L5"].number_format == "0.0%"
@@ -75,7 +75,8 @@ def test_native_formulas_use_only_old_functions(books: dict[str, Path]) -> None:
     allowed = {"IF", "IFERROR", "INDEX", "MATCH", "COUNT", "COUNTA", "COUNTIF", "SUMIF", "SUM",
                "AND", "MIN", "MAX", "INT", "ISNUMBER", "ISNA", "TEXT",
                "SUMPRODUCT", "ABS",  # the Sensitivity sheet's sums and swings
-               "SMALL", "ROWS", "NA"}  # the Summary's sorted list, the charts' points
+               "SMALL", "ROWS", "NA",  # the Summary's sorted list, the charts' points
+               "LARGE", "OR", "NOT", "LOWER", "TRIM", "SUBSTITUTE"}  # the Plan sheet
     assert names <= allowed, names - allowed
 
 

@@ -177,10 +177,11 @@ def test_actuals_equal_json_python_and_libreoffice(tmp_path: Path, usage: tuple[
         "Renewal in March", 42, "0.000")
     assert [str(v.sqref) for v in mine.data_validations.dataValidation] == ["C2"]
     assert written.defined_names["MyAnswer"].attr_text == "'My notes'!$B$2"
-    assert len(written["Clients"].data_validations.dataValidation) == 7
+    assert len(written["Clients"].data_validations.dataValidation) == 8
     assert [len(written[s]._charts) for s in ("Summary", "Crossover", "Sensitivity")] == [1, 2, 1]
     assert written.sheetnames == ["Clients", "Pricing", "Assumptions", "Crossover",
-                                  "Sensitivity", "Summary", ACTUALS, "Guide", "My notes"]
+                                  "Sensitivity", "Summary", ACTUALS, "Plan", "Guide",
+                                  "My notes"]
 
 
 def test_twice_replaces_the_sheet_keeps_the_tolerance_and_every_backup(
@@ -196,7 +197,7 @@ def test_twice_replaces_the_sheet_keeps_the_tolerance_and_every_backup(
     code, out, _err = run(usage[0], "--clients", usage[1], "--workbook", path, capsys=capsys)
     assert code == 0
     wb = load_workbook(path)
-    assert wb.sheetnames.count(ACTUALS) == 1 and len(wb.sheetnames) == 8
+    assert wb.sheetnames.count(ACTUALS) == 1 and len(wb.sheetnames) == 9
     assert wb[ACTUALS]["A1"].value == TITLE and wb[ACTUALS]["B7"].value == 0.5
     assert [n for n in wb.defined_names if n.startswith("Actual")] == ["ActualClients",
                                                                        "ActualMonthlyCost"]

@@ -241,10 +241,12 @@ def _choose_with_capacity(pinned_saving: float, pinned_load: int, any_pinned: bo
 
 def compute(clients: Sequence[PricedClient], settings: AgencySettings,
             warnings: Sequence[str] = (), open_weight: OpenWeightPrices | None = None,
-            excluded: Sequence[ExcludedRow] = (), budget: int = STATE_BUDGET) -> Plan:
+            excluded: Sequence[ExcludedRow] = (), budget: int = STATE_BUDGET,
+            computed: Portfolio | None = None) -> Plan:
     """The lowest-COGS plan for the roster, respecting every pin (see the module docstring).
-    Clients whose numbers do not compute are left out as ``portfolio.compute`` leaves them."""
-    report = portfolio.compute(clients, settings, warnings, open_weight, excluded)
+    Clients whose numbers do not compute are left out as ``portfolio.compute`` leaves them;
+    ``computed`` is that portfolio when the caller has it already (``report`` does)."""
+    report = computed or portfolio.compute(clients, settings, warnings, open_weight, excluded)
     gone = {id(s.client) for s in report.skipped}
     kept = [c for c in clients if id(c) not in gone]
     if open_weight is None:

@@ -1,13 +1,14 @@
 """The agency workbook, generated with openpyxl: ``build_workbook(...) -> Workbook``.
 
-Sheets: Clients, Pricing, Assumptions, Crossover, Sensitivity, Summary, Guide; Functions in the
-``lite`` mode (whose xlwings Lite parts ``files.py`` adds when saving), xlwings.conf in the
-``udf`` mode. Nothing here saves a file; ``xlmargin new`` does, atomically.
+Sheets: Clients, Pricing, Assumptions, Crossover, Sensitivity, Summary, Plan, Guide; Functions
+in the ``lite`` mode (whose xlwings Lite parts ``files.py`` adds when saving), xlwings.conf in
+the ``udf`` mode. Nothing here saves a file; ``xlmargin new`` does, atomically.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from xlmargin.sheets import (
     functions_sheet,
     guide,
     layout,
+    plan,
     pricing,
     sensitivity,
     summary,
@@ -89,12 +91,14 @@ def build_workbook(agency: str, roster: Sequence[Client], settings: AgencySettin
     if conf is not None:
         wb.move_sheet(conf, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(conf.title))
 
-    clients.build(wb, sheets[layout.CLIENTS], agency, roster, f, extra_rows,
-                  open_weight=bool(settings.open_weight_model))
+    last_row = clients.build(wb, sheets[layout.CLIENTS], agency, roster, f, extra_rows,
+                             open_weight=bool(settings.open_weight_model),
+                             planned=planned_hosting(roster, settings, prices))
     pricing.build(wb, sheets[layout.PRICING], prices, as_of, EXTRA_PRICE_ROWS)
     assumptions.build(wb, sheets[layout.ASSUMPTIONS], settings)
     crossover.build(wb, sheets[layout.CROSSOVER], f, settings)
     summary.build(wb, sheets[layout.SUMMARY], agency, f, clients=len(roster))
+    plan.build(wb, sheets[layout.PLAN], agency, f, last_row, len(roster), as_of)
     sensitivity.build(wb, sheets[layout.SENSITIVITY], f)
     if mode == LITE:
         functions_sheet.build(sheets[layout.FUNCTIONS])
@@ -109,6 +113,37 @@ def build_workbook(agency: str, roster: Sequence[Client], settings: AgencySettin
     wb.properties.modified = stamp
     wb.calculation.fullCalcOnLoad = True
     return wb
+
+
+def planned_hosting(roster: Sequence[Client], settings: AgencySettings,
+                    prices: Sequence[ModelPrice]) -> list[str] | None:
+    """Where ``xlmargin plan`` puts each client, priced as the workbook prices it: the Plan
+    sheet's choice when GPU capacity is on (a knapsack, not a formula). None with capacity
+    off, where the sheet's formulas are the plan (turned on later, the sheet self-hosts the
+    pinned clients only, and ``report`` says the plan is stale), or when a client's numbers
+    do not compute (``new`` has refused such rosters already)."""
+    if settings.gpu is None:
+        return None
+    from xlmargin.plan import compute
+    from xlmargin.portfolio import OpenWeightPrices
+    from xlmargin.roster import preset_use_cases, price_roster
+
+    by_model = {p.model.lower(): p for p in prices}
+    open_weight = None
+    if settings.open_weight_model and settings.open_weight_model.lower() in by_model:
+        found = by_model[settings.open_weight_model.lower()]
+        open_weight = OpenWeightPrices(found.model, found.input_usd_per_mtok,
+                                       found.output_usd_per_mtok,
+                                       found.cache_read_or_input_usd_per_mtok)
+    # The pins, as the Plan sheet reads them: open_weight without the model counts as blank.
+    priced = [replace(p, hosting=None if c.hosting == "open_weight" and open_weight is None
+                      else c.hosting)
+              for p, c in zip(price_roster(roster, by_model, preset_use_cases()), roster,
+                              strict=True)]
+    planned = compute(priced, settings, open_weight=open_weight)
+    if len(planned.clients) != len(roster):
+        return None
+    return [c.hosting for c in planned.clients]
 
 
 def _xlwings_conf(ws: object) -> None:

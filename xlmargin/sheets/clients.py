@@ -38,16 +38,19 @@ STYLES = {
     "monthly_revenue": "xm_input_usd", "tokens_per_month": "xm_tokens", "api_cost": "xm_usd",
     "ft_cost": "xm_usd", "api_margin": "xm_percent", "ft_margin": "xm_percent",
     "status": "xm_text", "notes": "xm_input_text", "output_tokens_per_month": "xm_tokens",
-    "open_weight_cost": "xm_usd",
+    "open_weight_cost": "xm_usd", "hosting": "xm_input_text", "stored_plan": "xm_text",
 }
 LAST = layout.CLIENT_COLUMNS[-1].letter
 INDEX = {key: column_index_from_string(letter) for key, letter in layout.COL.items()}
 
 
 def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f: Formulas,
-          extra_rows: int, open_weight: bool = False) -> int:
+          extra_rows: int, open_weight: bool = False,
+          planned: Sequence[str] | None = None) -> int:
     """Write the sheet; returns the last row the formulas (and defined names) cover. The
-    open-weight column shows when ``open_weight`` (the option is on)."""
+    open-weight column shows when ``open_weight`` (the option is on); ``planned`` is where the
+    plan put each client when the workbook was written (the Plan sheet's choice with GPU
+    capacity on)."""
     title(ws, f"{agency}: clients",
           "Type in the yellow columns; the blue ones compute. Leave input or output tokens to "
           "the use case's formula, or type your own numbers over it.")
@@ -59,12 +62,14 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
 
     cell = ws.cell
     row = layout.FIRST_ROW - 1
-    for client in clients:
+    for i, client in enumerate(clients):
         row += 1
         values = client.model_dump()
         values["use_case"] = use_case_label(values["use_case"])
         values["client_type"] = client_type_label(values["client_type"])
-        for key in ("client", "use_case", "client_type", "model", "notes"):
+        values["stored_plan"] = planned[i] if planned else None
+        for key in ("client", "use_case", "client_type", "model", "notes", "hosting",
+                    "stored_plan"):
             _text(ws, row, INDEX[key], values[key] or "", STYLES[key])
         for key in ("interactions_per_day", "monthly_revenue"):
             c = cell(row=row, column=INDEX[key], value=values[key])
@@ -78,7 +83,7 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
     last = row + extra_rows
     for blank in range(row + 1, last + 1):
         for key in ("client", "use_case", "client_type", "model", "notes",
-                    "interactions_per_day", "monthly_revenue"):
+                    "interactions_per_day", "monthly_revenue", "hosting"):
             cell(row=blank, column=INDEX[key]).style = STYLES[key]
         for key, kind in (("input_tokens", "input"), ("output_tokens", "output")):
             c = cell(row=blank, column=INDEX[key], value=f.use_case_tokens(blank, kind))
@@ -92,8 +97,9 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
     _highlights(ws, last)
     ws.freeze_panes = f"B{layout.FIRST_ROW}"
     ws.auto_filter.ref = f"A{layout.HEADER_ROW}:{LAST}{last}"
-    # The output-token helper feeds the GPU server count; nobody needs to read it.
-    hidden = [layout.COL["output_tokens_per_month"]]
+    # The output-token helper feeds the GPU server count, the stored plan the Plan sheet:
+    # nobody needs to read them.
+    hidden = [layout.COL["output_tokens_per_month"], layout.COL["stored_plan"]]
     if not open_weight:
         hidden.append(layout.COL["open_weight_cost"])
     page.hide_columns(ws, hidden)
@@ -153,6 +159,13 @@ def _validation(ws: Worksheet, last: int) -> None:
                             errorTitle="Not in the list", error=f"Pick {what}, or add it there.")
         dv.add(f"{layout.COL[key]}{first}:{layout.COL[key]}{last}")
         ws.add_data_validation(dv)
+    hosting = DataValidation(type="list", formula1='"api,self,open_weight"', allow_blank=True,
+                             showErrorMessage=True, errorStyle="warning",
+                             errorTitle="Not a hosting choice",
+                             error="api (stays on the API), self (must self-host), open_weight "
+                                   "(the hosted open-weight model), or blank: the plan decides.")
+    hosting.add(f"{layout.COL['hosting']}{first}:{layout.COL['hosting']}{last}")
+    ws.add_data_validation(hosting)
     for key, low, message in (("interactions_per_day", 0, "Interactions per day: 0 or more."),
                               ("input_tokens", 0, "Tokens per interaction: 0 or more."),
                               ("output_tokens", 0, "Tokens per interaction: 0 or more."),

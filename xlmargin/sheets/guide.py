@@ -21,10 +21,13 @@ STEPS = (
     "users), your team and GPU server, and the margin target.",
     "5. Summary: which clients are underwater, the price each needs to reach the target margin, "
     "and what self-hosting saves. Crossover: from how many clients self-hosting beats the API.",
-    "6. Red rows are underwater (the API costs more than the client pays); amber rows are below "
+    "6. Plan: each client on the API, self-hosted or the hosted open-weight model, wherever the "
+    "month's COGS is lowest, the order to move them and the price for the target margin. Pin a "
+    "client in the Hosting column of Clients (api, self, open_weight).",
+    "7. Red rows are underwater (the API costs more than the client pays); amber rows are below "
     "the target margin; a status starting with # names an input to fix.",
-    "7. From a terminal: `xlmargin report this-file.xlsx` recomputes every number in Python and "
-    "lists any cell it could not read.",
+    "8. From a terminal: `xlmargin report this-file.xlsx` recomputes every number in Python and "
+    "lists any cell it could not read; `xlmargin plan this-file.xlsx` gives the plan.",
 )
 
 FUNCTIONS = (

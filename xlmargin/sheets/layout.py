@@ -13,8 +13,9 @@ from xlmargin import article
 CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SUMMARY, GUIDE = (
     "Clients", "Pricing", "Assumptions", "Crossover", "Summary", "Guide")
 SENSITIVITY = "Sensitivity"
+PLAN = "Plan"
 FUNCTIONS = "Functions"  # the xlwings Lite workbook's functions at work
-SHEETS = (CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SENSITIVITY, SUMMARY, GUIDE)
+SHEETS = (CLIENTS, PRICING, ASSUMPTIONS, CROSSOVER, SENSITIVITY, SUMMARY, PLAN, GUIDE)
 CONF_SHEET = "xlwings.conf"
 
 HEADER_ROW = 4
@@ -49,6 +50,10 @@ CLIENT_COLUMNS = (
     # After Notes so the columns above keep their letters.
     Column("output_tokens_per_month", "Output tokens / month", "P", 14, computed=True),
     Column("open_weight_cost", "Open-weight cost / month", "Q", 13, computed=True),
+    # Where the client must run (the Plan sheet keeps it there), and the plan xlmargin stored
+    # when it wrote the workbook: with GPU capacity on the plan is not a formula.
+    Column("hosting", "Hosting", "R", 12),
+    Column("stored_plan", "Plan at generation", "S", 12, computed=True),
 )
 COL = {c.key: c.letter for c in CLIENT_COLUMNS}
 HEADERS = {c.header.lower(): c.key for c in CLIENT_COLUMNS}
@@ -91,6 +96,8 @@ CLIENT_RANGE_NAMES = {
     "status": "ClientStatus",
     "output_tokens_per_month": "ClientOutputTokens",
     "open_weight_cost": "ClientOpenWeightCost",
+    "hosting": "ClientHosting",
+    "stored_plan": "ClientStoredPlan",
 }
 CLIENT_COUNT, TOTAL_REVENUE, API_COGS, FT_COGS = "ClientCount", "TotalRevenue", "ApiCogs", "FtCogs"
 API_MARGIN, FT_MARGIN, SAVINGS = "ApiMargin", "FtMargin", "Savings"
@@ -136,3 +143,15 @@ OPEN_WEIGHT_COGS, AVERAGE_OPEN_WEIGHT_COST, OPEN_WEIGHT_MARGIN = (
 CROSSOVER_STAYS, SETUP_PAYBACK = "CrossoverStaysFrom", "SetupPaybackMonths"
 SERVERS_PER_CLIENT = "ServersPerClient"
 SECONDS_PER_MONTH = 30 * 86400
+
+# The Plan sheet's columns as ranges (rows as on Clients) and its totals.
+PLAN_RANGE_NAMES = {"moves": "PlanMoves", "off_self": "PlanOffSelf", "saving": "PlanSaving",
+                    "candidate": "PlanCandidate", "cost": "PlanCost", "hosting": "PlanHosting",
+                    "mover_saving": "PlanMoverSaving"}
+PLAN_FIXED, PLAN_MARGINAL, PLAN_PAYS, PLAN_SELF_CLIENTS, PLAN_SELF_TOKENS = (
+    "PlanFixedUSD", "PlanMarginalUSD", "PlanPaysBase", "PlanSelfClients", "PlanSelfTokens")
+PLAN_SELF_OUTPUT, PLAN_SERVERS, PLAN_SELF_COST, PLAN_SHARED, PLAN_COGS = (
+    "PlanSelfOutputTokens", "PlanServers", "PlanSelfCost", "PlanSharedUSD", "PlanCogs")
+PLAN_MARGIN, PLAN_SAVES, PLAN_OPEN_CLIENTS, PLAN_API_CLIENTS, PLAN_CAPACITY_CLIENTS = (
+    "PlanMargin", "PlanSavesUSD", "PlanOpenWeightClients", "PlanApiClients",
+    "PlanCapacityClients")

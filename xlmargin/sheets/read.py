@@ -24,9 +24,11 @@ from xlmargin.models import (
     Capacity,
     GpuPreset,
     HiddenCosts,
+    Hosting,
     Infra,
     Multipliers,
     Strict,
+    parse_hosting,
 )
 from xlmargin.portfolio import ExcludedRow, OpenWeightPrices, Portfolio, PricedClient, compute
 from xlmargin.sheets import layout
@@ -66,6 +68,9 @@ class WorkbookInputs:
     sheetnames: list[str]
     excluded: list[ExcludedRow] = field(default_factory=list)
     """Client rows that could not be used, one entry per bad cell (also in the warnings)."""
+    stored_plan: list[str | None] = field(default_factory=list)
+    """Per client in ``clients``: where the plan stored at generation put it (None: unknown,
+    a row typed later)."""
 
 
 def read_workbook(path: str | Path, extra_sheets: tuple[str, ...] = ()) -> WorkbookInputs:
@@ -97,19 +102,28 @@ def read_workbook(path: str | Path, extra_sheets: tuple[str, ...] = ()) -> Workb
         prices = _prices(book)
         open_weight = _open_weight(book, prices)
         excluded: list[ExcludedRow] = []
+        stored: list[str | None] = []
         clients = list(_clients(wb[layout.CLIENTS], use_cases, prices, book.warnings,
-                                excluded))
+                                excluded, stored, open_weight is not None))
         sheetnames = list(wb.sheetnames)
     finally:
         wb.close()
-    return WorkbookInputs(clients, settings, open_weight, book, sheetnames, excluded)
+    return WorkbookInputs(clients, settings, open_weight, book, sheetnames, excluded, stored)
 
 
 def read_report(path: str | Path) -> Portfolio:
-    """Recompute a workbook made by ``xlmargin new`` (and perhaps edited since)."""
+    """Recompute a workbook made by ``xlmargin new`` (and perhaps edited since); with GPU
+    capacity on, a warning when the Plan sheet's stored plan is no longer the cheapest."""
     found = read_workbook(path)
-    return compute(found.clients, found.settings, found.book.warnings,
-                   open_weight=found.open_weight, excluded=found.excluded)
+    report = compute(found.clients, found.settings, found.book.warnings,
+                     open_weight=found.open_weight, excluded=found.excluded)
+    if found.settings.gpu is not None and layout.PLAN in found.sheetnames:
+        from xlmargin.sheets.plan_check import stale_plan
+
+        warning = stale_plan(found, report)
+        if warning:
+            report.warnings.append(warning)
+    return report
 
 
 def _settings(book: Sheets) -> AgencySettings:
@@ -253,7 +267,8 @@ INPUTS = ("client", "use_case", "interactions_per_day", "model", "monthly_revenu
 
 
 def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
-             warnings: list[str], excluded: list[ExcludedRow]) -> Iterator[PricedClient]:
+             warnings: list[str], excluded: list[ExcludedRow], stored: list[str | None],
+             open_weight: bool) -> Iterator[PricedClient]:
     rows = ws.iter_rows(values_only=True)
     header, columns = _header(rows)
     needed = [k for k in ("client", "interactions_per_day", "model", "monthly_revenue",
@@ -315,6 +330,11 @@ def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
                 cell, _, message = problem.partition(": ")
                 excluded.append(ExcludedRow(r, cell, message))
             continue
+        hosting = _hosting(get("hosting"), at("hosting") if "hosting" in columns else "",
+                           open_weight, warnings)
+        planned = get("stored_plan")
+        stored.append(planned.strip().lower() if isinstance(planned, str) and planned.strip()
+                      else None)
         yield PricedClient(
             client=str(name), model=str(model), input_tokens=numbers["input_tokens"],
             output_tokens=numbers["output_tokens"],
@@ -322,7 +342,23 @@ def _clients(ws: Any, use_cases: dict[str, Any], prices: dict[str, Any],
             monthly_revenue=numbers["monthly_revenue"], input_usd_per_mtok=price[0],
             output_usd_per_mtok=price[1], cache_read_usd_per_mtok=price[2],
             where=at("client"),
-            use_case=get("use_case") if isinstance(get("use_case"), str) else None)
+            use_case=get("use_case") if isinstance(get("use_case"), str) else None,
+            hosting=hosting)
+
+
+def _hosting(value: Any, where: str, open_weight: bool, warnings: list[str]) -> Hosting | None:
+    """A Hosting cell as the Plan sheet's formulas read it: a choice the sheet does not know,
+    or open_weight with no open-weight model set, counts as blank, with a warning."""
+    try:
+        hosting = parse_hosting(value)
+    except ValueError as error:
+        warnings.append(f"{where}: {error}; the plan treats it as blank")
+        return None
+    if hosting == "open_weight" and not open_weight:
+        warnings.append(f"{where}: open_weight, but no open-weight model is set on Assumptions;"
+                        " the plan treats it as blank")
+        return None
+    return hosting
 
 
 def _blank(value: Any) -> bool:

@@ -234,23 +234,18 @@ def clients(count: str) -> str:
 
 
 def recommendation() -> str:
-    """One line: self-host or stay on the API, and why, from the Summary cells. With GPU servers
-    added as clients grow, self-hosting can be dearer again for a while after the crossover;
-    the line then says from when it stays cheaper."""
-    saves = 'TEXT(ApiCogs-FtCogs,"$#,##0")'
-    stays = (f'IF(AND(ISNUMBER({layout.CROSSOVER_STAYS}),{layout.CROSSOVER_STAYS}>'
-             f'CrossoverClients)," It stays cheaper from "&{clients(layout.CROSSOVER_STAYS)}&'
-             '" on (more GPU servers in between).","")')
+    """One line from the Plan sheet: which clients to self-host, on how many GPU servers, and
+    what the plan saves against all on the API; or that none should, and where they go."""
+    n, servers = layout.PLAN_SELF_CLIENTS, layout.PLAN_SERVERS
+    saves, api, open_weight = layout.PLAN_SAVES, layout.PLAN_API_CLIENTS, layout.PLAN_OPEN_CLIENTS
+    rest = (f'IF({api}>0,"; "&{clients(api)}&" stay on the API","")&IF({open_weight}>0,'
+            f'"; "&{clients(open_weight)}&" go to the hosted open-weight model","")&"."')
     return (
         '=IF(ClientCount=0,"Add clients on the Clients sheet.",'
-        'IF(ISNUMBER(CrossoverClients),'
-        'IF(AND(ClientCount>=CrossoverClients,FtCogs<ApiCogs),'
-        f'"Self-host: at "&{clients("ClientCount")}&" fine-tuned models cost "&' + saves
-        + f'&" a month less than the API (crossover at "&{clients("CrossoverClients")}&").",'
-        f'IF(ClientCount>=CrossoverClients,"Stay on the API for now: at "&'
-        f'{clients("ClientCount")}&'
-        '" self-hosting needs "&Servers&IF(Servers=1," GPU server"," GPU servers")&'
-        '" and costs more than the API.",'
-        f'"Stay on the API for now: self-hosting wins from "&{clients("CrossoverClients")}&'
-        '" and you have "&ClientCount&"."))&' + stays + ','
-        '"Stay on the API: at this average API cost self-hosting never catches up."))')
+        f'IF({n}=0,"Stay off self-hosting: no set of clients saves more than it costs to run"'
+        f'&IF({open_weight}>0,"; "&{clients(open_weight)}&" cost least on the hosted '
+        'open-weight model","")&" (Plan sheet).",'
+        f'"Self-host "&{clients(n)}&" on "&{servers}&IF({servers}=1," GPU server"," GPU '
+        'servers")&", largest saving first (Plan sheet): "&'
+        f'IF({saves}>=0,TEXT({saves},"$#,##0")&" a month less than all on the API",'
+        f'TEXT(-{saves},"$#,##0")&" a month more than all on the API, for the pins")&{rest}))')
