@@ -45,13 +45,22 @@ def write_roster(path: Path, clients: int) -> None:
 
 
 def baseline(path: Path, rows: int) -> None:
-    """openpyxl writing the same shape: per row, the input cells and as many formulas."""
+    """openpyxl writing the same shape: per row, the input cells and as many formulas, on the
+    Clients sheet and the Plan sheet."""
     wb = Workbook()
     ws = wb.active
     for r in range(5, 5 + rows):
         ws.append([f"Client {r}", "customer_support", "mid_market", 100, "gpt-4o",
                    f"=D{r}*2", f"=D{r}*3", 1000, f"=D{r}*F{r}", f"=I{r}/1e6", f"=J{r}*0.1",
                    f"=(H{r}-J{r})/H{r}", f"=(H{r}-K{r})/H{r}", f'=IF(L{r}<0,"U","OK")', "n"])
+    # The Plan sheet: one row of 14 formulas per client row.
+    plan = wb.create_sheet("Plan")
+    for r in range(5, 5 + rows):
+        plan.append([f"=Sheet!A{r}", f'=IF(Sheet!B{r}="","",Sheet!B{r})', f"=Sheet!J{r}",
+                     f"=MIN(C{r},Sheet!K{r})", f"=D{r}-5", f"=IF(E{r}>0,1,0)",
+                     f'=IF(F{r}=1,"self","api")', f"=IF(F{r}=1,5,D{r})", f"=(Sheet!H{r}-H{r})",
+                     f"=H{r}/0.3", f'=IF(F{r}=1,"moves","no saving")', f"=LOWER(B{r})",
+                     f"=MAX(0,E{r})", f'=IF(F{r}=1,E{r},"")'])
     wb.save(path)
 
 

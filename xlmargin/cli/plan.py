@@ -61,9 +61,10 @@ def text(plan: Any) -> str:
     moving = len(p.order)
     servers = (f" on {count(p.servers, 'GPU server')} ({p.portfolio.gpu})"
                if p.capacity and moving else "")
+    versus = (f"{usd(p.saving)} a month less than all-API" if p.saving >= 0 else
+              f"{usd(-p.saving)} a month more than all-API (the pins' cost)")
     lines.append(f"Plan: {count(moving, 'client')} to self-host{servers}, "
-                 f"{len(p.clients) - moving} elsewhere; {usd(p.saving)} a month less than "
-                 "all-API.")
+                 f"{len(p.clients) - moving} elsewhere; {versus}.")
     if not p.exact:
         lines.append(f"Within {usd(p.gap_usd)} of the optimum: the search stopped at its "
                      "budget before proving this plan the cheapest.")
@@ -85,7 +86,7 @@ def text(plan: Any) -> str:
     ], right=[False, *[True] * len(options)]))
     if p.order:
         lines += ["", "Move in this order (largest saving first):"]
-        lines += [f"  {i}. {c.client}: saves {usd(c.saving_if_moved)} a month"
+        lines += [f"  {i}. {c.client}: saves {money(c.saving_if_moved)} a month"
                   + (" (pinned to self)" if c.pinned else "")
                   for i, c in enumerate(p.order, start=1)]
     staying = [c for c in p.clients if c.hosting != "self"]
