@@ -47,7 +47,7 @@ from dataclasses import dataclass, field, replace
 from xlmargin import article, calc
 from xlmargin.errors import InputError
 from xlmargin.models import AgencySettings
-from xlmargin.portfolio import ExcludedRow, PricedClient, compute, row_of
+from xlmargin.portfolio import ClientResult, ExcludedRow, PricedClient, compute, row_of
 from xlmargin.presets import USE_CASES
 
 LOW, EXPECTED, HIGH = "low", "expected", "high"
@@ -149,6 +149,25 @@ class Case:
     api_cogs: float
     average_api_cost: float
     crossover: int | None
+    clients: list[ClientResult] = field(default_factory=list)
+    """Each client in this case, in roster order: its API cost and status among the rest."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCase:
+    """One client's API cost and status at the low, expected and high cases."""
+
+    client: str
+    model: str
+    where: str
+    api_cost: tuple[float, float, float]
+    status: tuple[str, str, str]
+
+    def as_json(self) -> dict[str, object]:
+        return {"client": self.client, "model": self.model,
+                **{name: {"api_cost": cost, "status": status}
+                   for name, cost, status in zip((LOW, EXPECTED, HIGH), self.api_cost,
+                                                 self.status, strict=True)}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +205,14 @@ class Sensitivity:
     def cases(self) -> tuple[Case, Case, Case]:
         return self.low, self.expected, self.high
 
+    @property
+    def per_client(self) -> list[ClientCase]:
+        """Client by client: who goes underwater when usage runs hot."""
+        return [ClientCase(e.client, e.model, e.where, (lo.api_cost, e.api_cost, hi.api_cost),
+                           (lo.status, e.status, hi.status))
+                for lo, e, hi in zip(self.low.clients, self.expected.clients,
+                                     self.high.clients, strict=True)]
+
     def as_json(self) -> dict[str, object]:
         """The shape `xlmargin sensitivity --json` prints, with the values used."""
         data: dict[str, object] = {
@@ -196,6 +223,7 @@ class Sensitivity:
                             "low_api_cogs": d.low_api_cogs, "high_api_cogs": d.high_api_cogs,
                             "swing": d.swing} for d in self.drivers]
         data["clients"] = self.clients
+        data["per_client"] = [c.as_json() for c in self.per_client]
         data["complete"] = self.complete
         data["skipped"] = [row.as_json() for row in self.excluded]
         data["warnings"] = self.warnings
@@ -241,7 +269,8 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
     def case(name: str, values: dict[str, float]) -> Case:
         if values == expected:
             return Case(name, values, at_expected.api_cogs,
-                        at_expected.api_cogs / len(clients), at_expected.crossover)
+                        at_expected.api_cogs / len(clients), at_expected.crossover,
+                        at_expected.clients)
         # Through the engine, so that each case is what `report` would print with these
         # assumptions, crossover included (whatever the self-hosted side counts). Retrieval
         # clients' own embeddings rate enters as a price factor: cost is linear in the prices.
@@ -259,7 +288,7 @@ def analyse(clients: Sequence[PricedClient], retrieval: Sequence[bool],
             raise InputError(f"{first.client.where or 'roster'}: {name} case",
                              f"client {first.client.client!r}: {first.error}")
         return Case(name, values, result.api_cogs, result.api_cogs / len(clients),
-                    result.crossover)
+                    result.crossover, result.clients)
 
     # Each range widened to take in the expected value: API cost rises with every assumption,
     # so low <= expected <= high holds for each driver and for the total.

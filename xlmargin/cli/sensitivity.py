@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         print(table(["Driver (alone)", "Low to high end", "API COGS at low",
                      "API COGS at high", "Swing"], rows,
                     right=[False, False, True, True, True]))
+        print()
+        print(_per_client(result))
         print(f"\n{count(result.clients, 'client')}. Low / high: every assumption at the low / "
               "high end of the article's range, widened\nto take in expected (embeddings on "
               "retrieval clients only). Drivers: one assumption at a time, the others as "
@@ -83,6 +85,26 @@ def analyse(args: argparse.Namespace) -> Any:
 
     clients, retrieval, settings, ranges, warnings, excluded = read_inputs(args.path)
     return analyse(clients, retrieval, settings, ranges, warnings, excluded)
+
+
+def _per_client(result: Any) -> str:
+    """Client by client, API cost and status in each case; then who goes underwater when
+    usage runs hot."""
+    from xlmargin.render import count, table, usd
+
+    rows = [[c.client, *(usd(cost) for cost in c.api_cost), *c.status]
+            for c in result.per_client]
+    lines = [table(["Client", "API cost: low", "expected", "high", "Status: low", "expected",
+                    "high"], rows, right=[False, True, True, True, False, False, False])]
+    hot = [c.client for c in result.per_client
+           if c.status[2] == "Underwater" and c.status[1] != "Underwater"]
+    if hot:
+        shown = ", ".join(hot[:5]) + (f" and {len(hot) - 5:,} more" if len(hot) > 5 else "")
+        lines.append(f"\nUnderwater at the high end ({count(len(hot), 'client')} not "
+                     f"underwater as expected): {shown}.")
+    else:
+        lines.append("\nNo client goes underwater at the high end that is not already.")
+    return "\n".join(lines)
 
 
 def _signed(value: float) -> str:
