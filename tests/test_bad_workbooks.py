@@ -180,6 +180,26 @@ def test_a_damaged_zip_directory_is_one_line(made: Path, tmp_path: Path, member:
         assert_clear(code, err, command, path)
 
 
+def test_a_damaged_part_openpyxl_skips_is_one_line_for_the_import(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "lite.xlsx"
+    assert main(["new", "Acme", "-o", str(path), *AS_OF]) == 0  # xlwings Lite's parts
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/webextensions/webextension1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for at in range(start + 16, start + 32):  # inside its compressed data
+        data[at] ^= 0x5A
+    path.write_bytes(bytes(data))
+    original = path.read_bytes()
+    (tmp_path / "usage.csv").write_text(USAGE, encoding="utf-8")
+    code, err = run(capsys, "import-usage", tmp_path / "usage.csv", "--workbook", path)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"xlmargin import-usage: error: {path}: not an Excel workbook: "), err
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lite.xlsx", "usage.csv"]
+
+
 @no_unraisable
 def test_randomly_mutated_workbooks_never_raise(made: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
@@ -204,6 +224,30 @@ def test_randomly_mutated_workbooks_never_raise(made: Path, tmp_path: Path,
             leftover.unlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["usage.csv"]  # nothing else left
     assert outcomes[2] > 40 and outcomes[0] > 40  # both kinds of outcome were exercised
+
+
+@no_unraisable
+def test_defined_names_that_point_nowhere(made: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    path = tmp_path / "names.xlsx"
+    wb = load_workbook(made)
+    for name, ref in (("RetryRate", "$B$7"),  # edited by hand: no sheet
+                      ("ClientNames", "Clients!#REF!"),  # what Excel leaves when rows go
+                      ("TargetMargin", "Assumptions!$B:$B"),  # a whole column
+                      ("DaysPerMonth", "Assumptions!B7:")):
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    wb.save(path)
+    for command in ("report", "sensitivity"):
+        code, err = run(capsys, command, path)
+        assert_clear(code, err, command, path)
+        for name in ("RetryRate", "TargetMargin", "DaysPerMonth"):
+            assert f"defined name {name} is missing; using the default" in err, err
+    (tmp_path / "usage.csv").write_text(USAGE, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import-usage", str(tmp_path / "usage.csv"), "--workbook", str(path)]) == 0
+    assert "note: ClientNames does not point at a sheet" in capsys.readouterr().out
 
 
 # --- zip bombs -------------------------------------------------------------------------------

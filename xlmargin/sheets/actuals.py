@@ -22,6 +22,7 @@ import re
 import shutil
 import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ from xlmargin.sheets.cells import (
 from xlmargin.sheets.files import leftover_notes, save_atomic
 from xlmargin.sheets.lite_parts import LiteParts, read_lite_parts
 from xlmargin.sheets.lock import locked
-from xlmargin.sheets.opening import not_a_workbook
+from xlmargin.sheets.opening import not_a_workbook, usable_destinations
 from xlmargin.sheets.tempfiles import flush_to_disk, new_temp, resolved, sweep
 from xlmargin.sheets.zipcheck import check_zip
 
@@ -197,8 +198,12 @@ def _load(path: Path) -> tuple[Workbook, list[str], LiteParts | None]:
         except Exception as error:  # openpyxl raises many types for a file that is not one
             raise not_a_workbook(str(path), error) from error
     losses = [f"openpyxl: {w.message}" for w in caught if issubclass(w.category, UserWarning)]
-    carried = read_lite_parts(path)
-    losses.extend(_dropped_parts(path, wb, carried.names if carried else frozenset()))
+    try:
+        carried = read_lite_parts(path)
+        losses.extend(_dropped_parts(path, wb, carried.names if carried else frozenset()))
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as error:
+        # A part openpyxl does not read is damaged (its checksum, its compressed data).
+        raise InputError(str(path), f"not an Excel workbook: {error}") from error
     return wb, list(dict.fromkeys(losses)), carried
 
 
@@ -246,7 +251,7 @@ def _destination(wb: Workbook, name: str) -> tuple[str, str] | None:
     defined = wb.defined_names.get(name)
     if defined is None:
         return None
-    for sheet, ref in defined.destinations:
+    for sheet, ref in usable_destinations(defined):
         return sheet, ref.replace("$", "")
     return None
 

@@ -16,9 +16,10 @@ import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl import load_workbook
+from openpyxl.utils import range_boundaries
 
 from xlmargin.errors import InputError
 from xlmargin.sheets.zipcheck import check_zip
@@ -48,6 +49,32 @@ class ReadOnlySheet:
             yield row
 
 
+class Name(NamedTuple):
+    """A defined name as ``read_workbook`` uses it: where it points."""
+
+    destinations: list[tuple[str, str]]
+
+
+def usable_destinations(defined: Any) -> list[tuple[str, str]]:
+    """(sheet, range) of a defined name, leaving out what is not a whole range: a reference
+    openpyxl cannot parse (a name edited to ``$B$7``, with no sheet), one a deletion left
+    (``Clients!#REF!``), or a whole column or row (``Clients!$A:$A``). A name left with none
+    reads as missing, which the readers report and do without."""
+    try:
+        found = list(defined.destinations)
+    except Exception:  # openpyxl parses the reference only here, raising what it meets
+        return []
+    usable = []
+    for sheet, ref in found:
+        try:
+            bounds = range_boundaries(ref.replace("$", ""))
+        except (ValueError, TypeError):
+            continue
+        if None not in bounds:
+            usable.append((sheet, ref))
+    return usable
+
+
 class ReadOnlyBook:
     """The parts of a read-only openpyxl workbook that ``read_workbook`` uses."""
 
@@ -55,7 +82,9 @@ class ReadOnlyBook:
         self._wb = wb
         self._where = where
         self.sheetnames: list[str] = list(wb.sheetnames)
-        self.defined_names = wb.defined_names
+        self.defined_names: dict[str, Name] = {
+            name: Name(usable_destinations(defined))
+            for name, defined in wb.defined_names.items()}
 
     def __getitem__(self, name: str) -> ReadOnlySheet:
         if name not in self.sheetnames:
