@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError, XlmarginError
-from xlmargin.models import MAX_CELL_CHARS, AgencySettings, Client, ModelPrice
+from xlmargin.models import MAX_CELL_CHARS, AgencySettings, Client, ModelPrice, parse_hosting
 from xlmargin.portfolio import OpenWeightPrices, PricedClient
 from xlmargin.presets import client_type, use_case
 from xlmargin.textfile import Notify, note_on_stderr, read_text
@@ -36,7 +36,7 @@ from xlmargin.usage.numbers import Convention, NumberError
 from xlmargin.usage.record import Malformed, Note
 
 REQUIRED = ("client", "model", "interactions_per_day", "monthly_revenue")
-OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes")
+OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes", "hosting")
 NUMBERS = ("interactions_per_day", "monthly_revenue", "input_tokens", "output_tokens")
 # Header spellings people use for the same column.
 ALIASES = {"name": "client", "revenue": "monthly_revenue", "interactions": "interactions_per_day",
@@ -196,6 +196,11 @@ def _client(record: dict[str, str], catalog: Catalog,
                 values[name] = resolve(values[name])
             except XlmarginError as error:
                 problems.append((name, getattr(error, "problem", str(error))))
+    if "hosting" in values:
+        try:
+            values["hosting"] = parse_hosting(values["hosting"])
+        except ValueError as error:
+            problems.append(("hosting", str(error)))
     typed = [name for name in ("input_tokens", "output_tokens") if record.get(name, "")]
     if "use_case" not in values and not record.get("use_case") and len(typed) < 2:
         problems.append(("use_case", "blank; give a use case or both input_tokens and "
@@ -250,8 +255,21 @@ def price_roster(clients: Sequence[Client], prices: dict[str, ModelPrice],
             monthly_revenue=c.monthly_revenue, input_usd_per_mtok=price.input_usd_per_mtok,
             output_usd_per_mtok=price.output_usd_per_mtok,
             cache_read_usd_per_mtok=price.cache_read_or_input_usd_per_mtok,
-            where=where if rows is None else f"{where}: row {rows[i]}", use_case=c.use_case))
+            where=where if rows is None else f"{where}: row {rows[i]}", use_case=c.use_case,
+            hosting=c.hosting))
     return priced
+
+
+def check_hosting(path: str | Path, rows: Sequence[tuple[int, Client]],
+                  open_weight: OpenWeightPrices | None) -> None:
+    """Refuse, by row, a client pinned to the hosted open-weight model when the settings name
+    none: the plan could not keep the pin."""
+    if open_weight is not None:
+        return
+    problems = [f"row {number}, column hosting: open_weight, but the settings name no "
+                "open_weight_model" for number, client in rows if client.hosting == "open_weight"]
+    if problems:
+        raise ProblemsError(str(path), problems)
 
 
 # Which roster columns to name when a row's numbers do not compute (see ``check_computes``).
@@ -312,6 +330,7 @@ def read_roster_inputs(path: str | Path, settings_path: str | Path | None = None
     settings = read_settings(settings_path) if settings_path else AgencySettings()
     prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
     open_weight = open_weight_prices(settings, catalog, settings_path)
+    check_hosting(path, rows, open_weight)
     priced = price_roster(clients, prices, preset_use_cases(), where=str(path),
                           rows=[row for row, _client in rows])
     return priced, settings, open_weight

@@ -19,6 +19,7 @@ from xlmargin.models import AgencySettings, Client, ModelPrice
 from xlmargin.portfolio import compute
 from xlmargin.roster import (
     check_computes,
+    check_hosting,
     open_weight_prices,
     preset_use_cases,
     price_roster,
@@ -78,6 +79,7 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
         extra.append(open_weight.model)
     roster_path = roster or starter_roster()
     rows = read_roster_rows(roster_path, catalog)
+    check_hosting(roster_path, rows, open_weight)
     clients = [client for _row, client in rows]
     # A row so large its month overflows a float would make a workbook that cannot compute.
     prices = {c.model.lower(): catalog.lookup(c.model) for c in clients}
