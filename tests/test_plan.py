@@ -352,3 +352,22 @@ def test_plan_json_keys(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"plan_cogs", "all_api_cogs", "all_self_cogs", "plan_margin", "servers"} <= set(
         data["totals"])
     assert data["exact"] is True
+
+
+def test_plan_text_says_the_order_and_why_the_others_stay(capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "client,use_case,interactions_per_day,model,monthly_revenue,hosting\n"
+        "Small,customer_support,100,gpt-4o,1500,\n"
+        "Large,customer_support,300,gpt-4o,1500,\n"
+        "Law firm,customer_support,100,claude-3-5-sonnet,3000,api\n"
+        "Bakery,lead_qualification,20,gpt-4o-mini,500,\n", encoding="utf-8")
+    assert main(["plan", str(roster), "--as-of", "2026-11-01"]) == 0
+    out = capsys.readouterr().out
+    # 300 a day costs three times 53.21: 159.62, saving 154.62; Small saves 48.21; together
+    # 202.82 > 133.50, so both move, the larger first.
+    assert "Plan: 2 clients to self-host, 2 elsewhere;" in out
+    assert "  1. Large: saves $154.62 a month\n  2. Small: saves $48.21 a month" in out
+    assert "  Law firm: API, pinned by the roster" in out
+    assert "  Bakery: API, self-hosting would not save (saving -$4.51)" in out
