@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any
 
 # A state's toggles as a shared linked list: (item position, the toggles before it).
 Toggles = tuple[int, "Toggles"] | None
@@ -61,11 +62,26 @@ class Knapsack:
         # Weightless items fit any capacity: always in, outside the search.
         self._free = [i for i, w in enumerate(weights) if w == 0]
         self._free_profit = math.fsum(profits[i] for i in self._free)
-        ratio = {i: profits[i] / (weights[i] / unit) for i, w in enumerate(weights) if w}
-        self._order = sorted(ratio, key=ratio.__getitem__, reverse=True)
-        self._p = [profits[i] for i in self._order]
-        self._w = [weights[i] for i in self._order]
-        self._r = [ratio[i] for i in self._order]
+        # Identical items (a roster of clients from one template) share a ratio, and the LP
+        # bound cannot tell n of them apart: split each group of c into items of 1, 2, 4, ...
+        # copies and the rest (any count from 0 to c is a sum of them), so the search sees
+        # about log2(c) items instead of c.
+        groups: dict[tuple[float, int], list[int]] = {}
+        for i, w in enumerate(weights):
+            if w:
+                groups.setdefault((profits[i], w), []).append(i)
+        items: list[tuple[float, int, list[int]]] = []
+        for (profit, weight), members in groups.items():
+            start, size = 0, 1
+            while start < len(members):
+                size = min(size, len(members) - start)
+                items.append((profit * size, weight * size, members[start:start + size]))
+                start, size = start + size, size * 2
+        items.sort(key=lambda item: item[0] / (item[1] / unit), reverse=True)
+        self._members = [members for _p, _w, members in items]
+        self._p = [profit for profit, _w, _m in items]
+        self._w = [weight for _p, weight, _m in items]
+        self._r = [profit / (weight / unit) for profit, weight, _m in items]
         self._cum_w = list(accumulate(self._w, initial=0))
         self._cum_p = list(accumulate(self._p, initial=0.0))
         self._unit = unit
@@ -112,39 +128,40 @@ class Knapsack:
         ps: list[float] = [greedy]
         ts: list[Toggles] = [None]
         s, t, created = b, b - 1, 0  # next item to try adding, next item to try removing
-        while ws:
+        while ws and (s < n or t >= 0):
             if s < n:
-                ws, ps, ts = _merge(ws, ps, ts, [x + w[s] for x in ws], [y + p[s] for y in ps],
-                                    [(s, z) for z in ts])
+                shift_w, shift_p, tag = w[s], p[s], s
                 s += 1
-            if t >= 0:
-                ws, ps, ts = _merge(ws, ps, ts, [x - w[t] for x in ws], [y - p[t] for y in ps],
-                                    [(t, z) for z in ts])
+            else:
+                shift_w, shift_p, tag = -w[t], -p[t], t
                 t -= 1
-            created += len(ws)
             # Why these bound every completion: items still to add have ratio <= r[s], items
             # still to remove have ratio >= r[t] >= r[s]; so the profit still to come is at
             # most r[s] x the room left, or, over capacity, minus r[t] x the weight to shed.
             add_ratio = r[s] if s < n else 0.0
             remove_ratio = r[t] if t >= 0 else math.inf
-            keep_w, keep_p, keep_t, bounds = [], [], [], []
-            for x, y, z in zip(ws, ps, ts, strict=True):
-                if x <= capacity:
-                    if y > best:
-                        best, best_toggles, found = y, z, True
-                    bound = y + (capacity - x) / unit * add_ratio
-                else:
-                    bound = y - (x - capacity) / unit * remove_ratio
-                if bound > best:
-                    keep_w.append(x)
-                    keep_p.append(y)
-                    keep_t.append(z)
-                    bounds.append(bound)
-            ws, ps, ts = keep_w, keep_p, keep_t
+            ws, ps, ts, bounds, best, found_toggles = _step(
+                ws, ps, ts, shift_w, shift_p, tag, capacity, unit, add_ratio, remove_ratio, best)
+            if found_toggles is not _NOTHING:
+                best_toggles, found = found_toggles, True
+            created += len(ws)
             if ws and created > budget:
-                upper = max(best, *bounds)
                 chosen = self._chosen(b, best_toggles) if found else None
-                return Result(chosen, best, upper, created, False)
+                return Result(chosen, best, max(best, *bounds), created, False)
+            # Alternate sides: an item added, then one removed, while both have items left.
+            if s < n and t >= 0 and ws:
+                shift_w, shift_p, tag = -w[t], -p[t], t
+                t -= 1
+                remove_ratio = r[t] if t >= 0 else math.inf
+                ws, ps, ts, bounds, best, found_toggles = _step(
+                    ws, ps, ts, shift_w, shift_p, tag, capacity, unit, add_ratio, remove_ratio,
+                    best)
+                if found_toggles is not _NOTHING:
+                    best_toggles, found = found_toggles, True
+                created += len(ws)
+                if ws and created > budget:
+                    chosen = self._chosen(b, best_toggles) if found else None
+                    return Result(chosen, best, max(best, *bounds), created, False)
         chosen = self._chosen(b, best_toggles) if found else None
         return Result(chosen, best, best, created, True)
 
@@ -155,31 +172,48 @@ class Knapsack:
             flipped ^= {toggles[0]}
             toggles = toggles[1]
         positions = set(range(b)) ^ flipped
-        return tuple(sorted([*self._free, *(self._order[i] for i in positions)]))
+        return tuple(sorted([*self._free, *(i for p in positions for i in self._members[p])]))
 
 
-def _merge(ws1: list[int], ps1: list[float], ts1: list[Toggles], ws2: list[int],
-           ps2: list[float], ts2: list[Toggles]
-           ) -> tuple[list[int], list[float], list[Toggles]]:
-    """Two state lists (weight ascending, profit strictly ascending) as one, without the
-    dominated states: a state survives only if it is more profitable than every lighter one."""
+_NOTHING: object = object()  # no new best solution in a step
+
+
+def _step(ws: list[int], ps: list[float], ts: list[Toggles], shift_w: int, shift_p: float,
+          tag: int, capacity: int, unit: int, add_ratio: float, remove_ratio: float,
+          best: float) -> tuple[list[int], list[float], list[Toggles], list[float], float, Any]:
+    """The states (weight ascending, profit strictly ascending) with and without item ``tag``
+    toggled (shifting weight and profit), in one pass: a state survives if it is more
+    profitable than every lighter one (dominance) and its bound beats the best solution, which
+    feasible states update. Returns the states, their bounds, the best and its toggles (or
+    ``_NOTHING`` when the best did not change)."""
     out_w: list[int] = []
     out_p: list[float] = []
     out_t: list[Toggles] = []
+    bounds: list[float] = []
+    found: Any = _NOTHING
+    n = len(ws)
     i = j = 0
-    n1, n2 = len(ws1), len(ws2)
     last = -math.inf
-    while i < n1 or j < n2:
-        if j >= n2 or (i < n1 and (ws1[i] < ws2[j]
-                                   or (ws1[i] == ws2[j] and ps1[i] >= ps2[j]))):
-            x, y, z = ws1[i], ps1[i], ts1[i]
+    while i < n or j < n:
+        if j >= n or (i < n and (ws[i] < ws[j] + shift_w or (
+                ws[i] == ws[j] + shift_w and ps[i] >= ps[j] + shift_p))):
+            x, y, z = ws[i], ps[i], ts[i]
             i += 1
         else:
-            x, y, z = ws2[j], ps2[j], ts2[j]
+            x, y, z = ws[j] + shift_w, ps[j] + shift_p, (tag, ts[j])
             j += 1
-        if y > last:
+        if y <= last:  # dominated; a dominated state's bound is no higher either
+            continue
+        last = y
+        if x <= capacity:
+            if y > best:
+                best, found = y, z
+            bound = y + (capacity - x) / unit * add_ratio
+        else:
+            bound = y - (x - capacity) / unit * remove_ratio
+        if bound > best:
             out_w.append(x)
             out_p.append(y)
             out_t.append(z)
-            last = y
-    return out_w, out_p, out_t
+            bounds.append(bound)
+    return out_w, out_p, out_t, bounds, best, found
