@@ -371,3 +371,16 @@ def test_plan_text_says_the_order_and_why_the_others_stay(capsys: pytest.Capture
     assert "  1. Large: saves $154.62 a month\n  2. Small: saves $48.21 a month" in out
     assert "  Law firm: API, pinned by the roster" in out
     assert "  Bakery: API, self-hosting would not save (saving -$4.51)" in out
+
+
+def test_ten_thousand_identical_clients_are_solved_exactly() -> None:
+    # 10,000 copies of (48.20, weight 7) and two small items (30, 5), (20, 4). Capacity
+    # 9,990 x 7 + 3: greedy takes 9,990 copies ($481,518.00) with 3 to spare; one copy fewer
+    # leaves 10, room for both small items: 9,989 x 48.20 + 50 = $481,519.80, the optimum.
+    sack = Knapsack([48.2] * 10_000 + [30.0, 20.0], [7] * 10_000 + [5, 4], unit=7)
+    result = sack.solve(7 * 9_990 + 3)
+    assert result.exact and result.chosen is not None
+    assert math.fsum(48.2 if i < 10_000 else (30.0, 20.0)[i - 10_000]
+                     for i in result.chosen) == pytest.approx(9_989 * 48.2 + 50)
+    assert {10_000, 10_001} <= set(result.chosen)
+    assert result.states < 1_000  # copies in 1, 2, 4, ...: a handful of items to search
