@@ -126,8 +126,9 @@ def fresh_default_catalog():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("prices.toml", None, "price file not found"),
-    ("prices.csv", b"model,input_usd_per_mtok,output_usd_per_mtok\ncaf\xe9,1,2\n",
-     "not UTF-8 text"),
+    # 0x81 is neither UTF-8 nor Windows-1252 (whose 'caf\xe9' is read as it is meant).
+    ("prices.csv", b"model,input_usd_per_mtok,output_usd_per_mtok\ncaf\x81,1,2\n",
+     "byte 0x81 is neither UTF-8 nor Windows-1252 text"),
     ("prices.toml", b"[[model]\n", "not valid TOML"),
     ("prices.toml", b'[[model]]\nmodel = "gpt-4o"\ninput_usd_per_mtok = -1\n'
                     b"output_usd_per_mtok = 1\n",

@@ -147,7 +147,7 @@ def read_text(path: str | Path, notify: Notify | None = None) -> str:
     """A small file's whole text, decoded; the encoding note, if any, goes to ``notify``
     (stderr by default). An unreadable file raises OSError, which names it."""
     path = Path(path)
-    decoded = decode(path.read_bytes(), path.name)
+    decoded = decode(path.read_bytes(), str(path))
     note = decoded.note(path.name)
     if note is not None:
         (notify or note_on_stderr)(note)
@@ -199,7 +199,7 @@ class Lines:
                 # UTF-16/32 files come from Excel's "Unicode text" or PowerShell: not the
                 # millions of rows a gateway logs, so they are decoded whole.
                 handle.seek(0)
-                decoded = decode(handle.read(), self.path.name)
+                decoded = decode(handle.read(), str(self.path))
                 self.encoding, self.bom, self._settled = decoded.encoding, decoded.bom, True
                 yield from self._numbered(split_lines(decoded.text))
                 return

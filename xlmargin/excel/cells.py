@@ -103,7 +103,8 @@ def elementwise(func: Callable[..., Any], args: dict[str, Any]) -> Any:
 
 def answer(func: Callable[..., Any], args: dict[str, Any]) -> Any:
     try:
-        return func(**args)
+        # A numpy number in a range can carry through the math: answer a plain number.
+        return plain(func(**args))
     except XlmarginError as error:
         return cell_error(error)
 
