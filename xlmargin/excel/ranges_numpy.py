@@ -107,6 +107,17 @@ def _float(value: float | int) -> float:
         return math.inf
 
 
+_UNPRICEABLE = object()
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _prices(args: dict[str, Any], cells: dict[str, list[Any]],
             catalog: Catalog) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """(input, output, cache-read) prices and failures per cell, resolved once per distinct
@@ -116,10 +127,17 @@ def _prices(args: dict[str, Any], cells: dict[str, list[Any]],
     ranged = [name for name in names if name in cells]
     keys = (cells[ranged[0]] if len(ranged) == 1
             else list(zip(*(cells[name] for name in ranged), strict=True)) or [()])
-    index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    try:
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    except TypeError:  # a list or dict in a cell (from Python): no price; the one-cell path
+        keys = [key if _hashable(key) else _UNPRICEABLE for key in keys]
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
     codes = np.fromiter(map(index.__getitem__, keys), dtype=np.intp, count=len(keys))
     table: list[tuple[float, float, float] | None] = []
     for key in index:
+        if key is _UNPRICEABLE:
+            table.append(None)
+            continue
         given = {name: args[name] for name in names}
         given.update(zip(ranged, (key,) if len(ranged) == 1 else key, strict=True))
         try:

@@ -83,12 +83,15 @@ def api_cost_range(args: dict[str, Any], catalog: Catalog) -> list[list[Any]] | 
             out.append("")
             continue
         key = tuple(row[i] for i in price_at)
-        if key not in prices:
+        try:
+            price = prices[key]
+        except KeyError:
             try:
-                prices[key] = resolve_prices(*key, catalog)
+                price = prices[key] = resolve_prices(*key, catalog)
             except XlmarginError:
-                prices[key] = None
-        price = prices[key]
+                price = prices[key] = None
+        except TypeError:  # a list or dict in a cell (from Python): the one-cell path says why
+            price = None
         numbers = fixed.copy()
         for position, i, default, bounds in checks:
             numbers[position] = _checked(row[i], default, bounds)
