@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -198,6 +200,34 @@ def test_a_damaged_part_openpyxl_skips_is_one_line_for_the_import(
     assert err.startswith(f"xlmargin import-usage: error: {path}: not an Excel workbook: "), err
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lite.xlsx", "usage.csv"]
+
+
+def test_an_xlsm_part_openpyxl_reads_only_when_saving_is_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    made = tmp_path / "made.xlsm"
+    assert main(["new", "Acme", "--formulas", "udf", "-o", str(made), *AS_OF]) == 0
+    path = rewrite(made, tmp_path / "agency.xlsm", one_part("_rels/.rels", lambda d: d[:60]))
+    made.unlink()
+    original = path.read_bytes()
+    (tmp_path / "usage.csv").write_text(USAGE, encoding="utf-8")
+    code, err = run(capsys, "import-usage", tmp_path / "usage.csv", "--workbook", path)
+    assert (code, err) == (2, f"xlmargin import-usage: error: {path}: not an Excel workbook: a "
+                              "part it carries over is damaged (unclosed token: line 1, column "
+                              "0)\n")
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agency.xlsm", "usage.csv"]
+
+
+def test_a_zip_that_fails_again_when_collected_prints_nothing() -> None:
+    # What a failed save or load leaves: a zip being written whose file is gone. Collected, it
+    # tries to finish and fails; Python would print that as a traceback after our message.
+    code = ("import io, sys, zipfile\nfrom xlmargin.cli import main\n"
+            "main(['prices', 'gpt-4o', '--json'])\n"
+            "archive = zipfile.ZipFile(io.BytesIO(), 'w')\narchive.writestr('a', 'b')\n"
+            "archive.fp.close()\ndel archive\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
 
 
 @no_unraisable

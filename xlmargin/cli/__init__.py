@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_BAD_INPUT
+    if not isinstance(sys.unraisablehook, _QuietZipCleanup):
+        sys.unraisablehook = _QuietZipCleanup(sys.unraisablehook)
     try:
         with _signals_raise():
             return args.run(args)
@@ -67,6 +69,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"xlmargin {args.command}: stopped by {signal.Signals(stop.signum).name}",
               file=sys.stderr)
         return 128 + stop.signum
+
+
+class _QuietZipCleanup:
+    """An unraisable-exception hook that stays silent about a zip failing to close when it is
+    garbage-collected: a zip whose writing or reading failed (a full disk, a damaged workbook)
+    tries again to finish then, fails again, and Python prints that as a traceback after the
+    command's own one-line message, which already said what went wrong. Everything else goes
+    to the hook that was there."""
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+
+    def __call__(self, unraisable: Any) -> None:
+        if getattr(unraisable.object, "__qualname__", "") == "ZipFile.__del__":
+            return
+        self.previous(unraisable)
 
 
 class Stopped(BaseException):

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
@@ -165,6 +166,10 @@ def _rewrite(path: Path, target: Path, data: Mapping[str, Any], sources: Sequenc
         if isinstance(error, InputError) and isinstance(error.__cause__, PermissionError):
             raise InputError(str(path), f"cannot replace it ({error.__cause__.strerror}); is "
                                         "it open in Excel? Close it and run again") from error
+        if isinstance(error, ET.ParseError | zipfile.BadZipFile | zlib.error):
+            # openpyxl reads some of an .xlsm's parts (its package's) only when it saves.
+            raise InputError(str(path), "not an Excel workbook: a part it carries over is "
+                                        f"damaged ({error})") from error
         raise
     warning = cleaned_warning(wb)  # after the save, which cleans the document properties too
     if warning:
