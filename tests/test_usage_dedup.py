@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xlmargin.cli import main
 from xlmargin.usage import litellm_arrow
@@ -320,3 +322,24 @@ def test_fast_path_and_row_reader_agree_on_generated_overlaps(
     assert fast == slow
     assert fast["duplicates"]["dropped"] == 400
     assert totals(fast)[0] == 1500 + 300
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=20), max_size=30), st.integers(0, 4))
+def test_fingerprints_in_numpy_are_the_python_ones(ids: list[str], cut: int) -> None:
+    # The fast path fingerprints whole columns in numpy, the ledger one id at a time in
+    # Python: a request seen by both must get the same fingerprint, wherever it sits in its
+    # column (short ids, ids at the buffer's start, a sliced column, non-ASCII).
+    import pyarrow as pa
+
+    from xlmargin.usage.request_ids import fingerprint, fingerprints
+
+    column = pa.array(ids, pa.string())
+    column = column[min(cut, len(ids)):]
+    found, plain, holding = fingerprints(column)
+    texts = column.to_pylist()
+    assert found.tolist() == [fingerprint(i) for i in texts]
+    assert plain == all(not i or (0x21 <= ord(i[0]) <= 0x7E and 0x21 <= ord(i[-1]) <= 0x7E)
+                        for i in texts)
+    assert (holding is None) == all(texts) and (holding is None
+                                                or holding.tolist() == [bool(i) for i in texts])

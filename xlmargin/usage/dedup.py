@@ -44,6 +44,19 @@ def numbers(record: UsageRecord) -> tuple[Any, ...]:
             record.output_tokens, record.cost_usd)
 
 
+def content_of(record: UsageRecord) -> tuple[Any, ...]:
+    """A request record's day and ``numbers``: what a copy of it must agree on."""
+    return (record.start, *numbers(record))
+
+
+def request_content(start: datetime, model: str | None, input_tokens: int, cached: int,
+                    writes: int, output_tokens: int, cost: Decimal | None) -> tuple[Any, ...]:
+    """What two copies of one logged request must agree on: its day and ``numbers`` (one
+    request, no batch, 1-hour cache writes or other currency in a gateway log), built without
+    a record for the rows the fast path reads again."""
+    return (start, model, False, "USD", 1, input_tokens, cached, writes, 0, output_tokens, cost)
+
+
 def differences(first: tuple[Any, ...], other: tuple[Any, ...]) -> str:
     names = ("model", "batch", "currency", *_NUMBERS)
     return ", ".join(f"{name} {show(a)} vs {show(b)}"
@@ -88,7 +101,7 @@ class Ledger:
     def __init__(self) -> None:
         self.requests: dict[str, tuple[tuple[Any, ...], str]] = {}
         """request id -> (numbers with the day, the file it was first read from)."""
-        self.index = RequestIndex(self.requests, register=self.register)
+        self.index = RequestIndex(self.requests, register=self.register, drop=self.drop)
         """The request ids of files the fast path summed (see ``request_ids``)."""
         self.pending: list[tuple[UsageRecord, str]] = []
         """Requests that a summed file may also hold: settled once every file is read."""
@@ -121,15 +134,14 @@ class Ledger:
         self.buckets.setdefault(identity, []).append(Held(record, file, self._order))
         return False
 
-    def register(self, record: UsageRecord, file: str) -> None:
+    def register(self, key: str, content: tuple[Any, ...], file: str) -> None:
         """A request counted elsewhere (summed by the fast path), now known by its id."""
-        assert record.identity is not None
-        self.requests.setdefault(record.identity[2], ((record.start, *numbers(record)), file))
+        self.requests.setdefault(key, (content, file))
 
     def _request(self, record: UsageRecord, file: str, check_summed: bool) -> bool:
         identity = record.identity
         assert identity is not None
-        key, content = identity[2], (record.start, *numbers(record))
+        key, content = identity[2], content_of(record)
         seen = self.requests.get(key)
         if seen is None:
             if check_summed and self.index.may_be_summed(key):
@@ -154,8 +166,8 @@ class Ledger:
 
             wanted = np.unique(np.array([fingerprint(r.identity[2])  # type: ignore[index]
                                          for r, _ in self.pending], dtype=np.uint64))
-            for again, path in self.index.summed_rows(wanted):
-                self.register(again, str(path))
+            for key, content, path in self.index.summed_rows(wanted):
+                self.register(key, content, str(path))
             pending, self.pending = self.pending, []
             for record, file in pending:
                 if self._request(record, file, check_summed=False):
