@@ -81,10 +81,21 @@ def use_case(name: str, where: str = "use_case") -> UseCase:
 
 
 def client_type(name: str, where: str = "client_type") -> ClientType:
-    """Find a client type by key, label or first word ('small', 'mid', 'enterprise')."""
+    """Find a client type by key, label or the start of its key ('small', 'mid'); a start two
+    types share is refused rather than guessed."""
     wanted = slug(name) if isinstance(name, str) else ""
-    for kind in CLIENT_TYPES:
-        if wanted and (wanted in (kind.key, slug(kind.label)) or kind.key.startswith(wanted)):
-            return kind
+    exact = [k for k in CLIENT_TYPES if wanted in (k.key, slug(k.label))]
+    found = exact or [k for k in CLIENT_TYPES if wanted and k.key.startswith(wanted)]
+    if len(found) == 1:
+        return found[0]
     known = ", ".join(k.key for k in CLIENT_TYPES)
+    if found:
+        raise InputError(where, f"{name!r} could be {' or '.join(k.key for k in found)}: "
+                         "type more of it")
     raise InputError(where, f"unknown client type {name!r}; known: {known}")
+
+
+def is_guess(name: str, key: str, label: str) -> bool:
+    """Whether ``name`` found its use case or client type by an alias or a start of the key
+    (a guess to tell the user about) rather than by the key or the article's label."""
+    return slug(name) not in (slug(key), slug(label))

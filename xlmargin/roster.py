@@ -29,7 +29,7 @@ from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError, XlmarginError
 from xlmargin.models import MAX_CELL_CHARS, AgencySettings, Client, ModelPrice, parse_hosting
 from xlmargin.portfolio import OpenWeightPrices, PricedClient
-from xlmargin.presets import client_type, use_case
+from xlmargin.presets import client_type, is_guess, use_case
 from xlmargin.textfile import Notify, note_on_stderr, read_text
 from xlmargin.usage.csvfile import Row, Table
 from xlmargin.usage.numbers import Convention, NumberError
@@ -132,6 +132,7 @@ def read_roster_rows(path: str | Path, catalog: Catalog, notify: Notify | None =
     table.read_numbers_of([h for h, key in zip(table.header, columns, strict=True)
                            if key in NUMBERS])
     clients: list[tuple[int, Client]] = []
+    guessed: dict[tuple[str, str, str], list[int]] = {}
     for item in table:
         if isinstance(item, Note):
             (notify or note_on_stderr)(item.text)
@@ -147,20 +148,30 @@ def read_roster_rows(path: str | Path, catalog: Catalog, notify: Notify | None =
             continue
         record = {key: (cells[i].strip() if i < len(cells) else "")
                   for i, key in enumerate(columns) if key}
-        client, row_problems = _client(record, catalog, table.numbers)
+        row_guesses: list[tuple[str, str, str]] = []
+        client, row_problems = _client(record, catalog, table.numbers, row_guesses)
         problems += [f"row {item.number}, column {where}: {problem}"
                      for where, problem in row_problems]
+        for guess in row_guesses:
+            guessed.setdefault(guess, []).append(item.number)
         if client is not None:
             clients.append((item.number, client))
     if not clients and not problems:
         problems.append("no clients: add one row per client under the header")
     if problems:
         raise ProblemsError(str(path), problems)
+    for (column, typed, read), rows in guessed.items():  # each guess said once
+        more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+        where = f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:3]))}{more}"
+        (notify or note_on_stderr)(f"{path}: column {column}: {typed!r} read as {read} "
+                                   f"({where})")
     return clients
 
 
-def _client(record: dict[str, str], catalog: Catalog,
-            numbers: Convention) -> tuple[Client | None, list[tuple[str, str]]]:
+def _client(record: dict[str, str], catalog: Catalog, numbers: Convention,
+            guesses: list[tuple[str, str, str]]) -> tuple[Client | None, list[tuple[str, str]]]:
+    """The row's client or its problems; each value read by a guess (an alias, a start of a
+    key, a currency sign) is added to ``guesses`` as (column, as typed, as read)."""
     problems: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
     for name in REQUIRED + OPTIONAL:
@@ -173,6 +184,8 @@ def _client(record: dict[str, str], catalog: Catalog,
                     problems.append((name, "blank; expected a number"))
                 continue
             value = _number(text, numbers)
+            if isinstance(value, float) and any(c in text for c in _CURRENCY):
+                guesses.append((name, text, f"{value:g}"))
             if isinstance(value, str):
                 problems.append((name, value))
             elif not math.isfinite(value):
@@ -189,13 +202,20 @@ def _client(record: dict[str, str], catalog: Catalog,
             problems.append((name, "blank"))
 
     for name, resolve in (("model", lambda v: catalog.lookup(v).model),
-                          ("use_case", lambda v: use_case(v).key),
-                          ("client_type", lambda v: client_type(v).key)):
+                          ("use_case", lambda v: use_case(v)),
+                          ("client_type", lambda v: client_type(v))):
         if name in values:
             try:
-                values[name] = resolve(values[name])
+                found = resolve(values[name])
             except XlmarginError as error:
                 problems.append((name, getattr(error, "problem", str(error))))
+                continue
+            if isinstance(found, str):
+                values[name] = found
+                continue
+            if is_guess(values[name], found.key, found.label):
+                guesses.append((name, values[name], found.key))
+            values[name] = found.key
     if "hosting" in values:
         try:
             values["hosting"] = parse_hosting(values["hosting"])
