@@ -66,3 +66,36 @@ def test_the_command_line_says_the_fix(capsys: pytest.CaptureFixture[str]) -> No
     assert json.loads(capsys.readouterr().out) == percent
     # The article's low-cost scenario with its 20% buffer: (133.50 + 5n) * 1.2 < 40n from n = 5.
     assert percent["crossover"] == 5 and percent["buffer"] == 0.2
+
+
+def test_settings_files_and_workbook_cells_say_the_fix_too(
+        tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    from xlmargin.models import AgencySettings
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("target_margin = 70\n[infra]\nbuffer = 20\n", encoding="utf-8")
+    assert main(["report", "templates/roster.csv", "--settings", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"infra.buffer: {FIX}" in err and "target_margin: 70 is 7000%" in err
+    good = tmp_path / "good.toml"
+    good.write_text('target_margin = "70%"\n[infra]\nbuffer = "20%"\n', encoding="utf-8")
+    assert main(["report", "templates/roster.csv", "--settings", str(good), "--json"]) == 0
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    # Twelve starter clients: (133.50 + 12 * 5) * 1.20 = 232.20 self-hosted.
+    assert totals["ft_cogs"] == pytest.approx((133.50 + 12 * 5) * 1.20)
+    assert AgencySettings.model_validate({"target_margin": "70%"}).target_margin == 0.7
+    # A workbook's Buffer cell typed as 20: the default, with the fix in the warning.
+    book = tmp_path / "agency.xlsx"
+    assert main(["new", "Acme", "--formulas", "native", "-o", str(book)]) == 0
+    wb = load_workbook(book)
+    ws = wb["Assumptions"]
+    [cell] = [ws.cell(row=c.row, column=2) for row in ws.iter_rows() for c in row
+              if c.value == "Buffer" and c.column == 3]
+    cell.value = 20
+    wb.save(book)
+    capsys.readouterr()
+    assert main(["report", str(book)]) == 0
+    assert f"Assumptions!{cell.coordinate} (Buffer): {FIX}; using the default" in (
+        capsys.readouterr().err)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from xlmargin import calc
 from xlmargin.gpus import GPUS
@@ -17,6 +18,22 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
                               allow_inf_nan=False)
+
+
+def _share(value: Any) -> Any:
+    """A share as the settings file has it: 0.2 or '20%'; a bare number above 1 is refused
+    with the fix, as everywhere a share is typed (``calc.number(share=True)``)."""
+    value = calc.percent_text(value)
+    if (isinstance(value, int | float) and not isinstance(value, bool)
+            and 1 < value < float("inf")):  # inf and nan: refused as not finite
+        raise PydanticCustomError(
+            "share", "{shown} is {percent}%; did you mean {fraction} ({shown}%)?",
+            {"shown": f"{value:g}", "percent": f"{value * 100:g}", "fraction": f"{value / 100:g}"})
+    return value
+
+
+Share = Annotated[float, BeforeValidator(_share)]
+"""A fraction of a whole, 0 to 1 (retries, buffer, margins, utilization)."""
 
 
 class ModelPrice(Strict):
@@ -54,15 +71,15 @@ class Multipliers(Strict):
     """Tokens of system prompt sent with every interaction."""
     context_multiplier: float = Field(default=calc.CONTEXT_MULTIPLIER, ge=1)
     """Multi-turn context growth; 1 means single-turn."""
-    retry_rate: float = Field(default=calc.RETRY_RATE, ge=0, le=1)
+    retry_rate: Share = Field(default=calc.RETRY_RATE, ge=0, le=1)
     """Share of calls retried (rate limits, timeouts, malformed output)."""
     power_user_multiplier: float = Field(default=calc.POWER_USER_MULTIPLIER, ge=1)
     """Skew from heavy users."""
     days: float = Field(default=calc.DAYS_PER_MONTH, gt=0, le=31)
     """Billing days per month."""
-    cached_input_share: float = Field(default=calc.CACHED_INPUT_SHARE, ge=0, le=1)
+    cached_input_share: Share = Field(default=calc.CACHED_INPUT_SHARE, ge=0, le=1)
     """Share of input tokens billed at the provider's cache-read price."""
-    embeddings_overhead: float = Field(default=calc.EMBEDDINGS_OVERHEAD, ge=0, le=1)
+    embeddings_overhead: Share = Field(default=calc.EMBEDDINGS_OVERHEAD, ge=0, le=1)
     """Embedding cost as a share of chat cost, for retrieval workloads (article: 5-15%)."""
 
 
@@ -79,7 +96,7 @@ class Infra(Strict):
     """Domains, SSL, monitoring and other fixed monthly costs."""
     per_client_usd: float = Field(default=calc.PER_CLIENT_USD, ge=0)
     """Marginal monthly cost of one more client (adapter storage, endpoint)."""
-    buffer: float = Field(default=calc.BUFFER, ge=0)
+    buffer: Share = Field(default=calc.BUFFER, ge=0, le=1)
     """Share added for retraining, monitoring and maintenance (the article's step 6: 0.20)."""
 
     @property
@@ -166,7 +183,7 @@ class Capacity(Strict):
 
     gpu: str | None = None
     """A GPU preset name (see ``gpus``); its monthly price replaces infra.gpu_server_usd."""
-    utilization: float = Field(default=calc.UTILIZATION, gt=0, le=1)
+    utilization: Share = Field(default=calc.UTILIZATION, gt=0, le=1)
     """Average share of each server's month planned to be busy; the rest is peak headroom."""
 
 
@@ -210,7 +227,7 @@ class AgencySettings(Strict):
     """Team size, seat price, GPU server, other fixed costs, per-client cost and buffer."""
     multipliers: Multipliers = Multipliers()
     """The hidden multipliers applied to every client's API usage."""
-    target_margin: float = Field(default=0.6, lt=1)
+    target_margin: Share = Field(default=0.6, lt=1)
     """Gross margin below which a client is flagged 'Below target'."""
     capacity: Capacity = Capacity()
     """GPU servers as the load needs them; off by default."""
