@@ -126,10 +126,10 @@ def test_a_stopped_run_removes_its_temp_files_and_says_so_in_one_line(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 1 MB filesystem (tmpfs; needs root)."""
+    """A real 8 MB filesystem (tmpfs; needs root), filled up by each test with ``leave_free``."""
     folder = tmp_path / "disk"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)],
                              capture_output=True, text=True)
     if mounted.returncode:
         if os.environ.get("CI"):
@@ -155,21 +155,30 @@ def xlmargin(*args: str | Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
-# Bytes: nothing fits; a first step fits (a workbook is 80-115 KB, an import writes a backup
-# and then the new file, and an xlwings Lite workbook's parts are added in a second copy);
-# everything fits.
-FREE = (12_000, 150_000, 600_000)
+# Free space in workbooks: nothing fits; a first step fits (an import writes a backup, then
+# the new file; an xlwings Lite workbook's parts are added in a second copy); everything fits.
+FREE = (0.1, 1.4, 6.0)
+
+
+def workbook_size(mode: str, folder: Path) -> int:
+    """The size of a workbook ``new`` makes today (they grow as the product does)."""
+    path = folder / ("size.xlsm" if mode == "udf" else "size.xlsx")
+    assert xlmargin("new", "Acme", "--formulas", mode, "-o", path, *AS_OF).returncode == 0
+    size = path.stat().st_size
+    path.unlink()
+    return size
 
 
 @pytest.mark.parametrize("mode", ["native", "lite", "udf"])
 def test_a_full_disk_at_each_step_of_new_is_one_line_naming_the_file(
         small_disk: Path, mode: str) -> None:
     path = small_disk / ("acme.xlsm" if mode == "udf" else "acme.xlsx")
+    size = workbook_size(mode, small_disk.parent)
     failed = 0
     for free in FREE:
         for old in small_disk.iterdir():
             old.unlink()
-        leave_free(small_disk, free)
+        leave_free(small_disk, int(free * size))
         run = xlmargin("new", "Acme", "--formulas", mode, "-o", path, *AS_OF)
         if run.returncode == 0:
             assert run.stderr == "" and load_workbook(path, keep_vba=mode == "udf")
@@ -193,7 +202,7 @@ def test_a_full_disk_at_each_step_of_an_import_keeps_the_original(
             old.unlink()
         assert xlmargin("new", "Acme", "--formulas", mode, "-o", path, *AS_OF).returncode == 0
         original = path.read_bytes()
-        leave_free(small_disk, free)
+        leave_free(small_disk, int(free * len(original)))
         run = xlmargin("import-usage", usage, "--workbook", path)
         names = sorted(p.name for p in small_disk.iterdir())
         if run.returncode == 0:
@@ -213,18 +222,17 @@ def test_a_full_disk_at_each_step_of_an_import_keeps_the_original(
     assert 0 < failed < len(FREE)
 
 
-@pytest.mark.parametrize("free", [20_000, 120_000], ids=["backup-fails", "save-fails"])
-def test_a_full_disk_import_says_which_file_did_not_fit(small_disk: Path, free: int) -> None:
+# Free space in workbooks: the backup does not fit; the backup fits and the new file does not.
+@pytest.mark.parametrize("free", [0.25, 1.5], ids=["backup-fails", "save-fails"])
+def test_a_full_disk_import_says_which_file_did_not_fit(small_disk: Path, free: float) -> None:
     path = small_disk / "agency.xlsx"
     new(path)
     original = path.read_bytes()
-    # The backup does not fit in the first case only; in the second the new file does not.
-    assert 20_000 < len(original) < 120_000 < 2 * len(original)
     usage = usage_file(small_disk.parent)
-    leave_free(small_disk, free)
+    leave_free(small_disk, int(free * len(original)))
     run = xlmargin("import-usage", usage, "--workbook", path)
     assert run.returncode == 2
-    if free == 20_000:
+    if free < 1:
         assert re.fullmatch(rf"xlmargin import-usage: error: {re.escape(str(small_disk))}/"
                             r"agency\.bak-\d{8}-\d{6}\.xlsx: cannot write the backup: No space "
                             rf"left on device; {re.escape(str(path))} is unchanged\n",
