@@ -113,10 +113,10 @@ def _rows_in(read: Reading, wanted: np.ndarray) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
     ordered = np.unique(wanted)
-    for batch, found in read.batches():
-        if not batch.num_rows or found is None:
+    for batch, prepared in read.batches():
+        if not batch.num_rows or prepared.prints is None:
             continue
-        prints, holding = found
+        prints, holding = prepared.prints
         at = np.minimum(np.searchsorted(ordered, prints), len(ordered) - 1)
         hit = ordered[at] == prints
         if holding is not None:  # blank ids have no identity: never read again

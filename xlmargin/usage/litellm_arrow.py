@@ -191,26 +191,31 @@ class Reading:
     meta_ids: tuple[str, ...]
     options: tuple[Any, Any, Any]
 
-    def batches(self) -> Iterator[tuple[pa.RecordBatch, tuple[np.ndarray, Any] | None]]:
-        """(batch, the fingerprints of its request ids and which rows have one, or None
-        without a request_id column), each batch's fingerprints made in the reading thread;
-        RowReaderNeededError when pyarrow rejects a row."""
+    def batches(self) -> Iterator[tuple[pa.RecordBatch, Prepared]]:
+        """(batch, what the reading thread prepared of it: see ``prepare``);
+        RowReaderNeededError when pyarrow rejects a row, or ``prepare`` a cell."""
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
-        prints = None
-        if "request_id" in self.columns:
-            name = self.columns["request_id"]
-
-            def prints(batch: pa.RecordBatch) -> tuple[np.ndarray, Any]:
-                return request_fingerprints(batch.column(name))
-
         try:
             with closing(_read_ahead(lambda: pcsv.open_csv(self.path, *self.options),
-                                     prints)) as found:
+                                     self.prepare)) as found:
                 yield from found
         except pa.ArrowException:
             raise RowReaderNeededError from None
+
+    def prepare(self, batch: pa.RecordBatch) -> Prepared:
+        """The checks and conversions of a batch that need no state, done in the reading
+        thread, which has time to spare while the summing thread searches the metadata: no
+        line break in a text cell the import reads (a quote gone astray), the counts and the
+        spend as numbers, the request ids' fingerprints."""
+        for name in _TEXT:
+            if name in self.columns:
+                _single_line(batch.column(self.columns[name]))
+        prints = None
+        if "request_id" in self.columns:
+            prints = request_fingerprints(batch.column(self.columns["request_id"]))
+        return Prepared(prints, *_numbers(batch, self))
 
     def column(self, batch: pa.RecordBatch, name: str) -> pa.Array:
         import pyarrow as pa
@@ -296,9 +301,11 @@ def _read_all(read: Reading, by: str, known: np.ndarray
     totals = Totals()
     found: list[np.ndarray] = []
     held: list[tuple[pa.RecordBatch, np.ndarray]] = []
-    for batch, prints in read.batches():
+    for batch, prepared in read.batches():
         if not batch.num_rows:
             continue
+        prints = prepared.prints
+        whole: Prepared | None = prepared
         if totals.rows_before_first_spend is None:  # of all rows, those set aside too
             first = pc.index(pc.not_equal(read.column(batch, "spend"), ""), True).as_py()
             if first >= 0:
@@ -316,9 +323,10 @@ def _read_all(read: Reading, by: str, known: np.ndarray
                         rows[np.flatnonzero(holding)] = hit
                     held.append((batch.filter(pa.array(rows)), fingerprints[hit]))
                     batch, fingerprints = batch.filter(pa.array(~rows)), fingerprints[~hit]
+                    whole = None  # prepared for all the rows: made again for these
             found.append(fingerprints)
         if batch.num_rows:
-            group(row_values(batch, read, totals), read, by, totals)
+            group(row_values(batch, read, totals, whole), read, by, totals)
     return totals, found, held
 
 
@@ -417,28 +425,48 @@ def _single_line(texts: pa.Array) -> None:
         raise RowReaderNeededError
 
 
-def row_values(batch: pa.RecordBatch, read: Reading, totals: Totals) -> dict[str, pa.Array]:
-    """Each row's day, spend kind, model, tokens, spend and raw identifiers, as the row reader
-    reads them; RowReaderNeededError for a cell it reads differently."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What ``Reading.prepare`` made of a batch."""
+
+    prints: tuple[np.ndarray, np.ndarray | None] | None
+    """The fingerprints of its non-blank request ids, and which rows have one (None: all)."""
+    prompt: pa.Array
+    completion: pa.Array
+    spend: pa.Array
+
+
+def _numbers(batch: pa.RecordBatch, read: Reading) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(prompt tokens, completion tokens, spend) as int64, int64 and decimal256, as the row
+    reader reads them; RowReaderNeededError for a cell it reads differently."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    start = read.column(batch, "starttime")
-    prompt = _count(read.column(batch, "prompt_tokens"))
-    completion = _count(read.column(batch, "completion_tokens"))
     spend_text = read.column(batch, "spend")
     check(pc.match_substring_regex(spend_text, _AMOUNT))
     if read.delimiter != ",":
         check(pc.invert(pc.match_substring_regex(spend_text, _AMBIGUOUS_AMOUNT)))
     spend = pc.cast(pc.if_else(pc.equal(spend_text, ""), pa.scalar(None, pa.string()),
                                spend_text), pa.decimal256(*SPEND_TYPE))
+    return (_count(read.column(batch, "prompt_tokens")),
+            _count(read.column(batch, "completion_tokens")), spend)
+
+
+def row_values(batch: pa.RecordBatch, read: Reading, totals: Totals,
+               prepared: Prepared | None = None) -> dict[str, pa.Array]:
+    """Each row's day, spend kind, model, tokens, spend and raw identifiers, as the row reader
+    reads them; RowReaderNeededError for a cell it reads differently. ``prepared``: what the
+    reading thread made of this very batch (else it is made here)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if prepared is None:
+        prepared = read.prepare(batch)
+    start = read.column(batch, "starttime")
+    prompt, completion, spend = prepared.prompt, prepared.completion, prepared.spend
     has_spend = pc.is_valid(spend)
-    for name in _TEXT:
-        if name in read.columns and name != "metadata":
-            _single_line(read.column(batch, name))
 
     meta = Metadata(read.column(batch, "metadata"), totals)
-    _single_line(meta.texts)  # each distinct text once, where they repeat
     meta.look_for(("cache_read_input_tokens", "cache_creation_input_tokens"))
     cached_first = meta.first("cached_tokens", INT)
     cache_read = meta.first("cache_read_input_tokens", INT, only=pc.equal(cached_first, 0))
