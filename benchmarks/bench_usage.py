@@ -1,9 +1,14 @@
-"""Usage import speed (issue 4): a 1,000,000-row LiteLLM_SpendLogs CSV grouped by API key,
-xlmargin's import (streaming, the same code as `import-usage`) against DuckDB's GROUP BY over
-the same file, in the same run. Each side runs in its own subprocess so its peak RSS can be
-read; the figures are medians of --runs runs.
+"""Usage import speed: a 1,000,000-row LiteLLM_SpendLogs CSV grouped by API key, xlmargin's
+import (streaming, the same code as `import-usage`, request ids deduplicated) against DuckDB's
+GROUP BY over the same file, in the same run. Each side runs in its own subprocess so its peak
+RSS can be read; the figures are medians of --runs runs.
+
+With --overlap, a second measurement: the file and a second export whose first tenth repeats
+the file's last tenth (the same requests, as overlapping monthly exports have them), against
+DuckDB's GROUP BY over DISTINCT ON (request_id) of both files.
 
     .venv/bin/python benchmarks/bench_usage.py [--rows 1000000] [--runs 3] [--varied-metadata]
+        [--overlap] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -25,14 +30,16 @@ HEADER = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt
 MODELS = ("gpt-4o-mini", "gpt-4o", "claude-haiku-4-5", "claude-sonnet-4-5")
 
 
-def generate(path: Path, rows: int, keys: int = 50, varied: bool = False) -> None:
+def generate(path: Path, rows: int, keys: int = 50, varied: bool = False,
+             first: int = 0) -> None:
     """``varied``: each row's metadata holds its own usage object and request details, as
-    real spend logs do, instead of one of a few texts per key."""
-    rng = random.Random(4)
+    real spend logs do, instead of one of a few texts per key. Rows are numbered from
+    ``first``: row i is the same request in every file that has it."""
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        for i in range(rows):
+        for i in range(first, first + rows):
+            rng = random.Random(i)
             key = rng.randrange(keys)
             prompt, completion = rng.randrange(50, 8000), rng.randrange(10, 1500)
             cached = rng.choice((0, 0, 1024, 2048))
@@ -63,7 +70,7 @@ XLMARGIN = """
 import sys, time, resource
 from xlmargin.usage.aggregate import import_usage
 t = time.perf_counter()
-result = import_usage([sys.argv[1]], by="api_key", forced="litellm-csv")
+result = import_usage(sys.argv[1:], by="api_key", forced="litellm-csv")
 elapsed = time.perf_counter() - t
 sums = [sum(getattr(c, f) for c in result.clients.values())
         for f in ("requests", "input_tokens", "output_tokens", "cost_usd")]
@@ -72,22 +79,46 @@ print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(result.cl
 
 DUCKDB = """
 import sys, time, resource, duckdb
+duckdb.sql("SET enable_progress_bar = false")  # on a busy machine it would print to stdout
 t = time.perf_counter()
+files = sys.argv[1:]
+source = (f"read_csv('{files[0]}', header=true)" if len(files) == 1 else
+          f"(SELECT DISTINCT ON (request_id) * FROM read_csv({files!r}, header=true))")
 rows = duckdb.sql(f"SELECT api_key, count(*), sum(prompt_tokens), sum(completion_tokens), "
-                  f"sum(spend) FROM read_csv('{sys.argv[1]}', header=true) "
-                  "GROUP BY api_key").fetchall()
+                  f"sum(spend) FROM {source} GROUP BY api_key").fetchall()
 elapsed = time.perf_counter() - t
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(rows),
       *(sum(r[i] for r in rows) for i in (1, 2, 3, 4)))
 """
 
 
-def measure(code: str, path: Path) -> tuple[float, float, int, int, int, int, float]:
+def measure(code: str, *paths: Path) -> tuple[float, float, int, int, int, int, float]:
     """(seconds, peak RSS MB, groups, requests, prompt tokens, completion tokens, spend)."""
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True,
                          text=True, check=True).stdout.split()
     return (float(out[0]), int(out[1]) / 1024, int(out[2]), int(out[3]), int(out[4]),
             int(out[5]), float(out[6]))
+
+
+def compare(label: str, runs: int, rows: int, *paths: Path) -> None:
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(measure(XLMARGIN, *paths))
+        theirs.append(measure(DUCKDB, *paths))
+    # the same groups, requests, tokens and dollars (cached <= prompt: no adjustment)
+    assert ours[0][3] == theirs[0][3] == rows, (ours[0], theirs[0])
+    assert ours[0][2:6] == theirs[0][2:6], (ours[0], theirs[0])
+    assert abs(ours[0][6] - theirs[0][6]) < 1e-6, (ours[0], theirs[0])
+    t_ours = statistics.median(r[0] for r in ours)
+    t_duck = statistics.median(r[0] for r in theirs)
+    print(f"{label}:")
+    print(f"  xlmargin import-usage: median {t_ours:.2f} s (runs: "
+          f"{', '.join(f'{r[0]:.2f}' for r in ours)}), peak RSS "
+          f"{max(r[1] for r in ours):.0f} MB")
+    print(f"  DuckDB:                median {t_duck:.2f} s (runs: "
+          f"{', '.join(f'{r[0]:.2f}' for r in theirs)}), peak RSS "
+          f"{max(r[1] for r in theirs):.0f} MB")
+    print(f"  ratio: {t_ours / t_duck:.2f}x (target <= 3x)")
 
 
 def main() -> None:
@@ -96,28 +127,30 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--varied-metadata", action="store_true",
                         help="a usage object per row in the metadata, as real logs have")
+    parser.add_argument("--overlap", action="store_true",
+                        help="also two exports whose periods overlap by a tenth")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="keep the generated files in DIR and reuse them next time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "spend_logs.csv"
-        started = time.perf_counter()
-        generate(path, args.rows, varied=args.varied_metadata)
-        print(f"generated {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB in "
-              f"{time.perf_counter() - started:.1f} s")
-        ours, theirs = [], []
-        for _ in range(args.runs):
-            ours.append(measure(XLMARGIN, path))
-            theirs.append(measure(DUCKDB, path))
-        # the same groups, requests, tokens and dollars (cached <= prompt: no adjustment)
-        assert ours[0][3] == theirs[0][3] == args.rows, (ours[0], theirs[0])
-        assert ours[0][2:6] == theirs[0][2:6], (ours[0], theirs[0])
-        assert abs(ours[0][6] - theirs[0][6]) < 1e-6, (ours[0], theirs[0])
-        t_ours = statistics.median(r[0] for r in ours)
-        t_duck = statistics.median(r[0] for r in theirs)
-        print(f"xlmargin import-usage: median {t_ours:.2f} s, peak RSS "
-              f"{max(r[1] for r in ours):.0f} MB")
-        print(f"DuckDB GROUP BY:       median {t_duck:.2f} s, peak RSS "
-              f"{max(r[1] for r in theirs):.0f} MB")
-        print(f"ratio: {t_ours / t_duck:.1f}x (target <= 3x)")
+        folder = Path(args.keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        kind = "varied" if args.varied_metadata else "default"
+        path = folder / f"spend_logs_{kind}_{args.rows}.csv"
+        tenth = args.rows // 10
+        second = folder / f"spend_logs_{kind}_{args.rows}_next.csv"
+        wanted = [(path, 0), *([(second, args.rows - tenth)] if args.overlap else [])]
+        for file, first in wanted:
+            if file.exists():
+                continue
+            started = time.perf_counter()
+            generate(file, args.rows, varied=args.varied_metadata, first=first)
+            print(f"generated {args.rows:,} rows, {file.stat().st_size / 1e6:.0f} MB in "
+                  f"{time.perf_counter() - started:.1f} s")
+        compare(f"one file, {args.rows:,} rows (DuckDB: GROUP BY)", args.runs, args.rows, path)
+        if args.overlap:
+            compare(f"two files overlapping by {tenth:,} requests (DuckDB: GROUP BY over "
+                    "DISTINCT ON request_id)", args.runs, 2 * args.rows - tenth, path, second)
 
 
 if __name__ == "__main__":

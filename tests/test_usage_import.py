@@ -236,7 +236,7 @@ def _litellm_row(request: str, model: str, spend: object, prompt: int, completio
 
 
 def test_litellm_zero_spend_is_priced_or_listed_unpriced_never_zero(tmp_path: Path) -> None:
-    # LiteLLM logs spend 0 for a model it cannot price: issue 4 forbids pricing at zero.
+    # LiteLLM logs spend 0 for a model it cannot price: that is no price, not a price of zero.
     path = tmp_path / "ll.json"
     path.write_text(json.dumps([
         _litellm_row("r1", "my-custom-finetune", 0.0, 1000, 2000),
