@@ -197,3 +197,16 @@ def test_litellm_stray_quote_in_a_read_column_is_reported_on_both_paths(
     # line 3 read again on its own; line 4 as it is
     assert actuals.clients["k"].requests == 2
     assert actuals.clients["k"].input_tokens == 20 + 40
+
+
+def test_a_misspelt_column_is_refused_not_ignored(tmp_path: Path) -> None:
+    # Ignored, 'cached_input_token' would price every cached token at the full input price.
+    path = write(tmp_path, "date,client,model,input_tokens,output_tokens,cached_input_token\n"
+                           "2026-09-01,Acme,gpt-4o-mini,1000,100,400\n")
+    with pytest.raises(InputError, match=r"column 'cached_input_token' is not one xlmargin "
+                                         r"reads; did you mean cached_input_tokens\?"):
+        import_usage([path])
+    # a column of the user's own, like no column the format reads, is simply not read
+    other = write(tmp_path, "date,client,model,input_tokens,output_tokens,notes\n"
+                            "2026-09-01,Acme,gpt-4o-mini,1000,100,first day\n", "notes.csv")
+    assert import_usage([other]).clients["Acme"].input_tokens == 1000
