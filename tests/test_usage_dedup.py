@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlmargin.cli import main
-from xlmargin.usage import litellm_arrow
+from xlmargin.usage import litellm_arrow, litellm_reading
 from xlmargin.usage.aggregate import import_usage
 
 FIXTURES = Path(__file__).parent / "fixtures" / "usage"
@@ -317,7 +317,7 @@ def test_fast_path_and_row_reader_agree_on_generated_overlaps(
     with open(later, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerows([rows[0], *rows[-400:], *(["new-" + r[0], *r[1:]] for r in rows[1:301])])
-    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", 16 << 10)  # many batches
+    monkeypatch.setattr(litellm_reading, "BLOCK_BYTES", 16 << 10)  # many batches
     fast, slow = _paths(monkeypatch, [whole, later])
     assert fast == slow
     assert fast["duplicates"]["dropped"] == 400

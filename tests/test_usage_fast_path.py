@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlmargin.errors import InputError
-from xlmargin.usage import litellm_arrow, litellm_metadata
+from xlmargin.usage import litellm_arrow, litellm_metadata, litellm_reading
 from xlmargin.usage.aggregate import Actuals, import_usage
 from xlmargin.usage.clients import BY
 
@@ -117,11 +117,11 @@ def test_the_generated_file_takes_the_fast_path(spend_log: Path) -> None:
     assert len(records) < 3000 / 2  # summed, not one record per row
 
 
-@pytest.mark.parametrize("block_bytes", [litellm_arrow.BLOCK_BYTES, 16 << 10])
+@pytest.mark.parametrize("block_bytes", [litellm_reading.BLOCK_BYTES, 16 << 10])
 @pytest.mark.parametrize("by", BY)
 def test_fast_path_and_row_reader_agree(spend_log: Path, by: str, block_bytes: int,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", block_bytes)  # small: many batches
+    monkeypatch.setattr(litellm_reading, "BLOCK_BYTES", block_bytes)  # small: many batches
     fast, rows = both([spend_log], monkeypatch, by=by)
     assert_same(fast, rows)
     assert fast.clients and fast.unpriced  # priced, unpriced and billed usage all present
@@ -215,7 +215,7 @@ def test_mixed_currency_message_names_the_same_row(tmp_path: Path,
     no_spend = [lines[0]] + [re.sub(r"^(req-\d+,acompletion,[^,]*,)[^,]*,", r"\1,", line)
                              for line in lines[1:200]]
     path.write_text("".join(no_spend + lines[200:]), encoding="utf-8")
-    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", 8 << 10)
+    monkeypatch.setattr(litellm_reading, "BLOCK_BYTES", 8 << 10)
     records = litellm_arrow.summed(path, "api_key")
     assert records is not None and records[0].where != "spend.csv:2"
     eur = FIXTURES / "costs_eur.json"
@@ -250,7 +250,7 @@ def test_spend_is_summed_exactly(tmp_path: Path) -> None:
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.from_regex(litellm_arrow._AMOUNT, fullmatch=True))
+@given(st.from_regex(litellm_reading._AMOUNT, fullmatch=True))
 def test_arrow_reads_every_accepted_amount_as_decimal_does(text: str) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -258,7 +258,7 @@ def test_arrow_reads_every_accepted_amount_as_decimal_does(text: str) -> None:
     if not text:
         return  # blank: no spend, on both paths
     try:
-        value = pc.cast(pa.array([text]), pa.decimal256(*litellm_arrow.SPEND_TYPE))[0].as_py()
+        value = pc.cast(pa.array([text]), pa.decimal256(*litellm_reading.SPEND_TYPE))[0].as_py()
     except pa.ArrowInvalid:
         return  # out of decimal256(76, 38): the file goes to the row reader
     assert value == Decimal(text)
@@ -350,7 +350,7 @@ def varied_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("by", BY)
 def test_varied_metadata_agrees(varied_log: Path, by: str, windows: tuple[int, int] | None,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", 32 << 10)  # many batches
+    monkeypatch.setattr(litellm_reading, "BLOCK_BYTES", 32 << 10)  # many batches
     if windows is not None:  # tiny windows: most values are searched for in the whole text
         monkeypatch.setattr(litellm_metadata, "STRING_WINDOW", windows[0])
         monkeypatch.setattr(litellm_metadata, "INT_WINDOW", windows[1])
@@ -429,7 +429,7 @@ def _reader_threads() -> list[object]:
 
 def test_leaving_early_stops_the_reading_thread(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(litellm_arrow, "BLOCK_BYTES", 16 << 10)
+    monkeypatch.setattr(litellm_reading, "BLOCK_BYTES", 16 << 10)
     bad_amount = tmp_path / "amount.csv"  # found by the summing, in the first batch
     write_spend_log(bad_amount, 2000)
     with open(bad_amount, newline="", encoding="utf-8") as handle:

@@ -186,7 +186,7 @@ class Lines:
     bad: dict[int, str] = field(default_factory=dict)
     ended_with_newline: bool = True
     """Whether the file's last line has a line break (a file cut short has none)."""
-    _settled: bool = False
+    _settled: bool = field(default=False, init=False)
 
     def note(self) -> str | None:
         return encoding_note(self.path.name, self.encoding, self.bom)

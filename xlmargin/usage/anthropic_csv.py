@@ -43,8 +43,8 @@ def read_usage(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
     table = Table.of_file(path, numbers=_USAGE_NUMBERS)
     numbers = table.numbers
     for row in table:
-        if type(row) is not Row:
-            yield row  # type: ignore[misc]
+        if not isinstance(row, Row):
+            yield row
             continue
         get = row.get
         at = f"{path.name}:{row.line}"
@@ -78,8 +78,8 @@ def read_cost(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
     table = Table.of_file(path, numbers=("cost_usd",))
     numbers = table.numbers
     for row in table:
-        if type(row) is not Row:
-            yield row  # type: ignore[misc]
+        if not isinstance(row, Row):
+            yield row
             continue
         get = row.get
         at = f"{path.name}:{row.line}"

@@ -194,8 +194,8 @@ def read_csv(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
         ("api_key", "api_key"), ("meta", "metadata"), ("tags", "request_tags"),
         ("team", "team_id"), ("end_user", "end_user"), ("user", "user"))}
     for row in table:
-        if type(row) is not Row:
-            yield row  # type: ignore[misc]
+        if not isinstance(row, Row):
+            yield row
             continue
         cells = row.cells
         width = len(cells)

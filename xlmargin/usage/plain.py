@@ -34,8 +34,8 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
     table = Table.of_file(path, numbers=NUMBERS)
     numbers, header = table.numbers, table.header
     for row in table:
-        if type(row) is not Row:
-            yield row  # type: ignore[misc]
+        if not isinstance(row, Row):
+            yield row
             continue
         get = row.get
         at = f"{path.name}:{row.line}"
