@@ -165,13 +165,6 @@ def split_lines(text: str) -> Iterator[str]:
         yield text[start:]
 
 
-def _physical(line: str) -> Iterator[str]:
-    if "\r" in line and _BARE_CR.search(line):
-        yield from _BARE_CR.split(line)
-    elif line:
-        yield line
-
-
 @dataclass
 class Lines:
     """A file's physical lines as (number, text), decoded as they are read: large exports are
@@ -209,7 +202,12 @@ class Lines:
                 self.encoding, self.bom, self._settled = UTF8_BOM, True, True
             number = 0
             for raw in handle:
-                for text in _physical(self._decoded(raw, number + 1)):
+                text = self._decoded(raw, number + 1)
+                if "\r" in text and _BARE_CR.search(text):
+                    for piece in _BARE_CR.split(text):
+                        number += 1
+                        yield number, piece
+                else:
                     number += 1
                     yield number, text
             if number:

@@ -155,7 +155,7 @@ class Table:
                 self._feed.push_back(taken)  # the end: an empty file
                 break
             self._number += 1
-            if cells is None or any(_END in c for c in cells):
+            if cells is None or (cells and _END in cells[-1]):
                 raise InputError(f"{name}:{lines[0]}", "a quote in the header row never "
                                  "closes, so no row after it can be read")
             bad = self._source.bad if self._source is not None else {}
@@ -229,7 +229,8 @@ class Table:
                 break
             self._number += 1
             first = lines[0]
-            unclosed = cells is not None and any(_END in c for c in cells)
+            # the end mark can only be in the last cell: a quote still open there took it
+            unclosed = cells is not None and bool(cells) and _END in cells[-1]
             if cells is None or unclosed:
                 self._feed.push_back(taken[1:])  # the lines after it are read again
                 yield self._malformed(first, 1, "a quote opened on this line never closes: it "
@@ -237,7 +238,7 @@ class Table:
                                       f"a quoted cell opened on this line runs past "
                                       f"{FIELD_LIMIT >> 20} MB: a quote that never closes?")
                 continue
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 counts.blank += len(lines)
                 continue
             if len(lines) > 1 and not self._spans_fine(cells, width):

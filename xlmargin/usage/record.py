@@ -8,6 +8,7 @@ Anthropic's ``uncached_input_tokens`` is therefore added to its cache counts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -164,6 +165,10 @@ def money(value: object, name: str, numbers: Convention = JSON_NUMBERS) -> Decim
     if isinstance(value, str):
         if len(value) > 80:
             raise RowError(f"{name}: expected an amount, got {_shown(value)!r}")
+        text = value.strip()
+        if _POINT_ONLY.fullmatch(text) and not _BOTH_WAYS.fullmatch(text):
+            # most amounts: with a point or none, read the same in every convention
+            return checked_amount(Decimal(text), name, value)
         try:
             amount = numbers.decimal(value)
         except NumberError as error:
@@ -174,6 +179,11 @@ def money(value: object, name: str, numbers: Convention = JSON_NUMBERS) -> Decim
     else:
         amount = Decimal(str(value))
     return checked_amount(amount, name, value)
+
+
+_POINT_ONLY = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_BOTH_WAYS = re.compile(r"[+-]?[1-9][0-9]{0,2}\.[0-9]{3}")
+"""An amount like 1.500: 1.5, or 1500 where the file has a decimal comma (usage.numbers)."""
 
 
 def checked_amount(amount: Decimal, name: str, value: object) -> Decimal:
