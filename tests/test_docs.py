@@ -53,3 +53,25 @@ def test_readme_main_job_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     for argv in steps:
         assert main(argv) == 0, argv
     assert "crossover" in capsys.readouterr().out
+
+
+def test_readme_import_examples_run_on_the_shipped_samples(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The import-usage examples that name files under templates/ run as written, the
+    --workbook one on the workbook the README's first command makes (out/acme-ai.xlsx)."""
+    examples = [shlex.split(line) for line in re.findall(
+        r"^    xlmargin (import-usage templates/[^#\n]*?)\s*$", README, flags=re.M)]
+    assert len(examples) == 2
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "templates").symlink_to(ROOT / "templates")
+    (tmp_path / "out").mkdir()
+    assert main(["new", "Acme AI", "-o", "out/acme-ai.xlsx", "--as-of", "2026-11-01"]) == 0
+    for argv in examples:
+        assert main(argv) == 0, argv
+    out = capsys.readouterr().out
+    for client in ("Harbor Dental Group", "Northwind Logistics", "Pinecrest Clinics"):
+        assert client in out
+    from openpyxl import load_workbook
+
+    assert "Actuals" in load_workbook(tmp_path / "out" / "acme-ai.xlsx").sheetnames

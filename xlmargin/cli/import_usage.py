@@ -25,8 +25,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "365.25 / 12),\nwhile the forecast's month is the workbook's days per "
                     "month (30 by default):\na client exactly on forecast day by day shows "
                     "about +1.5% (30.4375 / 30) against it.",
-        epilog=example("xlmargin import-usage costs.json usage.csv --clients map.csv "
-                       "--by api_key --workbook agency.xlsx"),
+        epilog=example("xlmargin import-usage templates/usage/litellm_spend_logs.csv "
+                       "--clients templates/usage/clients.csv --by api_key --workbook "
+                       "out/acme-ai.xlsx"),
         formatter_class=FORMATTER)
     parser.add_argument("files", nargs="+", metavar="FILE", help="usage or cost export files")
     parser.add_argument("--clients", metavar="MAP.CSV",
