@@ -122,7 +122,10 @@ def check(tmp_path: Path, name: str, data: bytes, repeats_only: bool,
     COUNTS["answers"] += 1
     found, truth = grand(actuals), TRUTH[name]
     if not header_damaged:
-        assert all(f <= t for f, t in zip(found, truth, strict=True)), (found, truth)
+        # Requests and tokens never exceed the undamaged file's. Cost may: a cut that blanks a
+        # row's billed cost_usd leaves its tokens, which are then priced from the catalog,
+        # possibly above what was billed ('2026-09-15,Globex,claude-haiku-4-5,2000000,100000,0,').
+        assert all(f <= t for f, t in zip(found[:-1], truth[:-1], strict=True)), (found, truth)
     if repeats_only:
         assert found == truth
     counts = actuals.files[str(path)]

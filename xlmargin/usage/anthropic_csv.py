@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from xlmargin.usage.csvfile import Row, Table
+from xlmargin.usage.csvfile import Row, Table, each_record
 from xlmargin.usage.dedup import BUCKET
 from xlmargin.usage.record import (
     Malformed,
@@ -40,61 +40,47 @@ def _identity(family: str, row: Row, keys: tuple[str, ...], *first: Any) -> tupl
 
 
 def read_usage(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
-    table = Table.of_file(path, numbers=_USAGE_NUMBERS)
-    numbers = table.numbers
-    for row in table:
-        if not isinstance(row, Row):
-            yield row
-            continue
+    def one(row: Row, at: str, table: Table) -> UsageRecord:
         get = row.get
-        at = f"{path.name}:{row.line}"
-        try:
-            start, end = day_span(day(get("usage_date_utc"), "usage_date_utc"))
-            uncached = count(get("usage_input_tokens_no_cache"), "usage_input_tokens_no_cache",
-                             numbers)
-            write_5m = count(get("usage_input_tokens_cache_write_5m",
-                                 "usage_input_tokens_cache_write"),
-                             "usage_input_tokens_cache_write_5m", numbers)
-            write_1h = count(get("usage_input_tokens_cache_write_1h"),
-                             "usage_input_tokens_cache_write_1h", numbers)
-            cached = count(get("usage_input_tokens_cache_read"), "usage_input_tokens_cache_read",
-                           numbers)
-            model = text_or_none(get("model_version", "model"))
-            yield UsageRecord(
-                source=USAGE, where=at, start=start, end=end, model=model,
-                input_tokens=uncached + write_5m + write_1h + cached, cached_input_tokens=cached,
-                cache_write_tokens=write_5m, cache_write_1h_tokens=write_1h,
-                output_tokens=count(get("usage_output_tokens"), "usage_output_tokens", numbers),
-                batch=get("usage_type").lower() == "batch",
-                api_key_id=text_or_none(get("api_key_id")),
-                key_alias=text_or_none(get("api_key")),
-                workspace=text_or_none(get("workspace")),
-                identity=_identity("Anthropic Console usage", row, _USAGE_KEYS, model))
-        except RowError as error:
-            yield Malformed(at, str(error) + row.hint)
+        numbers = table.numbers
+        start, end = day_span(day(get("usage_date_utc"), "usage_date_utc"))
+        uncached = count(get("usage_input_tokens_no_cache"), "usage_input_tokens_no_cache",
+                         numbers)
+        write_5m = count(get("usage_input_tokens_cache_write_5m",
+                             "usage_input_tokens_cache_write"),
+                         "usage_input_tokens_cache_write_5m", numbers)
+        write_1h = count(get("usage_input_tokens_cache_write_1h"),
+                         "usage_input_tokens_cache_write_1h", numbers)
+        cached = count(get("usage_input_tokens_cache_read"), "usage_input_tokens_cache_read",
+                       numbers)
+        model = text_or_none(get("model_version", "model"))
+        return UsageRecord(
+            source=USAGE, where=at, start=start, end=end, model=model,
+            input_tokens=uncached + write_5m + write_1h + cached, cached_input_tokens=cached,
+            cache_write_tokens=write_5m, cache_write_1h_tokens=write_1h,
+            output_tokens=count(get("usage_output_tokens"), "usage_output_tokens", numbers),
+            batch=get("usage_type").lower() == "batch",
+            api_key_id=text_or_none(get("api_key_id")),
+            key_alias=text_or_none(get("api_key")),
+            workspace=text_or_none(get("workspace")),
+            identity=_identity("Anthropic Console usage", row, _USAGE_KEYS, model))
+    return each_record(path, one, _USAGE_NUMBERS)
 
 
 def read_cost(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
-    table = Table.of_file(path, numbers=("cost_usd",))
-    numbers = table.numbers
-    for row in table:
-        if not isinstance(row, Row):
-            yield row
-            continue
+    def one(row: Row, at: str, table: Table) -> UsageRecord:
         get = row.get
-        at = f"{path.name}:{row.line}"
-        try:
-            start, end = day_span(day(get("usage_date_utc"), "usage_date_utc"))
-            amount = money(get("cost_usd"), "cost_usd", numbers)
-            if amount is None:
-                raise RowError("cost_usd: blank")
-            yield UsageRecord(
-                source=COST, where=at, start=start, end=end, model=text_or_none(get("model")),
-                cost_usd=amount, currency="USD",
-                batch=get("usage_type").lower() == "batch",
-                api_key_id=text_or_none(get("api_key_id")),
-                key_alias=text_or_none(get("api_key")),
-                workspace=text_or_none(get("workspace")),
-                identity=_identity("Anthropic Console cost", row, _COST_KEYS))
-        except RowError as error:
-            yield Malformed(at, str(error) + row.hint)
+        numbers = table.numbers
+        start, end = day_span(day(get("usage_date_utc"), "usage_date_utc"))
+        amount = money(get("cost_usd"), "cost_usd", numbers)
+        if amount is None:
+            raise RowError("cost_usd: blank")
+        return UsageRecord(
+            source=COST, where=at, start=start, end=end, model=text_or_none(get("model")),
+            cost_usd=amount, currency="USD",
+            batch=get("usage_type").lower() == "batch",
+            api_key_id=text_or_none(get("api_key_id")),
+            key_alias=text_or_none(get("api_key")),
+            workspace=text_or_none(get("workspace")),
+            identity=_identity("Anthropic Console cost", row, _COST_KEYS))
+    return each_record(path, one, ("cost_usd",))

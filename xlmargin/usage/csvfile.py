@@ -30,7 +30,7 @@ from typing import Any
 from xlmargin.errors import InputError
 from xlmargin.textfile import Lines, split_lines
 from xlmargin.usage.numbers import Convention
-from xlmargin.usage.record import Malformed, Note
+from xlmargin.usage.record import Malformed, Note, RowError
 
 # Python csv's default limit is 128 KB a cell, which a LiteLLM log's stored prompt can pass; a
 # quote that never closes is stopped here rather than read into one cell of the whole file.
@@ -307,3 +307,20 @@ def header_of(path: Path) -> tuple[list[str], str]:
     """(lower-cased header names, delimiter) of a CSV file."""
     table = Table.of_file(path)
     return table.header, table.delimiter
+
+
+def each_record(path: Path, read_row: Callable[[Row, str, Table], Any],
+                numbers: Collection[str] = ()) -> Iterator[Any]:
+    """What a CSV export's reader yields: ``read_row(row, where, table)`` for each row, where
+    ``where`` is 'file:line'; its RowError becomes a Malformed naming that line, and the
+    table's own notes and malformed lines pass through."""
+    table = Table.of_file(path, numbers=numbers)
+    for row in table:
+        if not isinstance(row, Row):
+            yield row
+            continue
+        at = f"{path.name}:{row.line}"
+        try:
+            yield read_row(row, at, table)
+        except RowError as error:
+            yield Malformed(at, str(error) + row.hint)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from xlmargin.usage.csvfile import Row, Table
+from xlmargin.usage.csvfile import Row, Table, each_record
 from xlmargin.usage.dedup import BUCKET
 from xlmargin.usage.openai_api import COSTS_FAMILY, USAGE_FAMILY, model_of_line_item
 from xlmargin.usage.record import (
@@ -48,65 +48,49 @@ def _batch(text: str) -> bool | None:
 
 
 def read_usage(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
-    table = Table.of_file(path, numbers=_USAGE_NUMBERS)
-    numbers = table.numbers
-    for row in table:
-        if not isinstance(row, Row):
-            yield row
-            continue
+    def one(row: Row, at: str, table: Table) -> UsageRecord:
         get = row.get
-        at = f"{path.name}:{row.line}"
-        try:
-            start, end = _span(row)
-            if not any(get(c) for c in ("input_tokens", "output_tokens", "num_model_requests",
-                                        "model")):
-                yield UsageRecord(source=USAGE, where=at, start=start, end=end)
-                continue
-            input_tokens = count(get("input_tokens"), "input_tokens", numbers)
-            cached = count(get("input_cached_tokens"), "input_cached_tokens", numbers)
-            writes = count(get("input_cache_write_tokens"), "input_cache_write_tokens", numbers)
-            if cached + writes > input_tokens:
-                raise RowError("cached input exceeds input_tokens")
-            model, batch = text_or_none(get("model")), _batch(get("batch"))
-            project, key = text_or_none(get("project_id")), text_or_none(get("api_key_id"))
-            identity = (BUCKET, USAGE_FAMILY, "completions", project,
-                        text_or_none(get("user_id")), key, model, batch,
-                        text_or_none(get("service_tier")))
-            yield UsageRecord(
-                source=USAGE, where=at, start=start, end=end, model=model,
-                requests=count(get("num_model_requests"), "num_model_requests", numbers),
-                input_tokens=input_tokens, cached_input_tokens=cached, cache_write_tokens=writes,
-                output_tokens=count(get("output_tokens"), "output_tokens", numbers),
-                batch=bool(batch), project_id=project, api_key_id=key,
-                key_alias=text_or_none(get("api_key_name")),
-                user=text_or_none(get("user_email", "user_id")), identity=identity)
-        except RowError as error:
-            yield Malformed(at, str(error) + row.hint)
+        numbers = table.numbers
+        start, end = _span(row)
+        if not any(get(c) for c in ("input_tokens", "output_tokens", "num_model_requests",
+                                    "model")):
+            return UsageRecord(source=USAGE, where=at, start=start, end=end)
+        input_tokens = count(get("input_tokens"), "input_tokens", numbers)
+        cached = count(get("input_cached_tokens"), "input_cached_tokens", numbers)
+        writes = count(get("input_cache_write_tokens"), "input_cache_write_tokens", numbers)
+        if cached + writes > input_tokens:
+            raise RowError("cached input exceeds input_tokens")
+        model, batch = text_or_none(get("model")), _batch(get("batch"))
+        project, key = text_or_none(get("project_id")), text_or_none(get("api_key_id"))
+        identity = (BUCKET, USAGE_FAMILY, "completions", project,
+                    text_or_none(get("user_id")), key, model, batch,
+                    text_or_none(get("service_tier")))
+        return UsageRecord(
+            source=USAGE, where=at, start=start, end=end, model=model,
+            requests=count(get("num_model_requests"), "num_model_requests", numbers),
+            input_tokens=input_tokens, cached_input_tokens=cached, cache_write_tokens=writes,
+            output_tokens=count(get("output_tokens"), "output_tokens", numbers),
+            batch=bool(batch), project_id=project, api_key_id=key,
+            key_alias=text_or_none(get("api_key_name")),
+            user=text_or_none(get("user_email", "user_id")), identity=identity)
+    return each_record(path, one, _USAGE_NUMBERS)
 
 
 def read_costs(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
-    table = Table.of_file(path, numbers=("amount_value",))
-    numbers = table.numbers
-    for row in table:
-        if not isinstance(row, Row):
-            yield row
-            continue
+    def one(row: Row, at: str, table: Table) -> UsageRecord:
         get = row.get
-        at = f"{path.name}:{row.line}"
-        try:
-            start, end = _span(row)
-            amount = money(get("amount_value"), "amount_value", numbers)
-            if amount is None:  # no charge that day
-                yield UsageRecord(source=COSTS, where=at, start=start, end=end)
-                continue
-            currency = get("amount_currency").upper() or "USD"
-            project, key = text_or_none(get("project_id")), text_or_none(get("api_key_id"))
-            line_item = text_or_none(get("line_item"))
-            yield UsageRecord(
-                source=COSTS, where=at, start=start, end=end,
-                model=model_of_line_item(line_item), cost_usd=amount, currency=currency,
-                project_id=project, api_key_id=key,
-                user=text_or_none(get("user_email", "user_id")),
-                identity=(BUCKET, COSTS_FAMILY, project, key, line_item))
-        except RowError as error:
-            yield Malformed(at, str(error) + row.hint)
+        numbers = table.numbers
+        start, end = _span(row)
+        amount = money(get("amount_value"), "amount_value", numbers)
+        if amount is None:  # no charge that day
+            return UsageRecord(source=COSTS, where=at, start=start, end=end)
+        currency = get("amount_currency").upper() or "USD"
+        project, key = text_or_none(get("project_id")), text_or_none(get("api_key_id"))
+        line_item = text_or_none(get("line_item"))
+        return UsageRecord(
+            source=COSTS, where=at, start=start, end=end,
+            model=model_of_line_item(line_item), cost_usd=amount, currency=currency,
+            project_id=project, api_key_id=key,
+            user=text_or_none(get("user_email", "user_id")),
+            identity=(BUCKET, COSTS_FAMILY, project, key, line_item))
+    return each_record(path, one, ("amount_value",))

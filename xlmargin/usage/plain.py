@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlmargin.usage.csvfile import Row, Table
+from xlmargin.usage.csvfile import Row, Table, each_record
 from xlmargin.usage.dedup import ROW
 from xlmargin.usage.record import (
     Malformed,
@@ -31,33 +31,26 @@ COLUMNS = ("date", "client", "key", "model", *NUMBERS)
 
 
 def read(path: Path) -> Iterator[UsageRecord | Malformed | Note]:
-    table = Table.of_file(path, numbers=NUMBERS)
-    numbers, header = table.numbers, table.header
-    for row in table:
-        if not isinstance(row, Row):
-            yield row
-            continue
+    def one(row: Row, at: str, table: Table) -> UsageRecord:
         get = row.get
-        at = f"{path.name}:{row.line}"
-        try:
-            start, end = day_span(day(get("date"), "date"))
-            # blank model: counted, and listed as unpriced (aggregate.NO_MODEL)
-            model = text_or_none(get("model"))
-            input_tokens = count(get("input_tokens"), "input_tokens", numbers)
-            cached = count(get("cached_input_tokens"), "cached_input_tokens", numbers)
-            if cached > input_tokens:
-                raise RowError(f"cached_input_tokens ({cached}) exceed input_tokens "
-                               f"({input_tokens})")
-            # blank client and key: unattributed, never dropped
-            client, key = text_or_none(get("client")), text_or_none(get("key"))
-            content = tuple(sorted((name, cell.strip()) for name, cell
-                                   in zip(header, row.cells, strict=False) if cell.strip()))
-            yield UsageRecord(
-                source=PLAIN, where=at, start=start, end=end, model=model,
-                requests=count(get("requests"), "requests", numbers),
-                input_tokens=input_tokens, cached_input_tokens=cached,
-                output_tokens=count(get("output_tokens"), "output_tokens", numbers),
-                cost_usd=money(get("cost_usd"), "cost_usd", numbers), currency="USD",
-                client=client, api_key_id=key, key_alias=key, identity=(ROW, PLAIN, content))
-        except RowError as error:
-            yield Malformed(at, str(error) + row.hint)
+        numbers, header = table.numbers, table.header
+        start, end = day_span(day(get("date"), "date"))
+        # blank model: counted, and listed as unpriced (aggregate.NO_MODEL)
+        model = text_or_none(get("model"))
+        input_tokens = count(get("input_tokens"), "input_tokens", numbers)
+        cached = count(get("cached_input_tokens"), "cached_input_tokens", numbers)
+        if cached > input_tokens:
+            raise RowError(f"cached_input_tokens ({cached}) exceed input_tokens "
+                           f"({input_tokens})")
+        # blank client and key: unattributed, never dropped
+        client, key = text_or_none(get("client")), text_or_none(get("key"))
+        content = tuple(sorted((name, cell.strip()) for name, cell
+                               in zip(header, row.cells, strict=False) if cell.strip()))
+        return UsageRecord(
+            source=PLAIN, where=at, start=start, end=end, model=model,
+            requests=count(get("requests"), "requests", numbers),
+            input_tokens=input_tokens, cached_input_tokens=cached,
+            output_tokens=count(get("output_tokens"), "output_tokens", numbers),
+            cost_usd=money(get("cost_usd"), "cost_usd", numbers), currency="USD",
+            client=client, api_key_id=key, key_alias=key, identity=(ROW, PLAIN, content))
+    return each_record(path, one, NUMBERS)
