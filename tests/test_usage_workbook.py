@@ -209,6 +209,25 @@ def test_twice_replaces_the_sheet_keeps_the_tolerance_and_every_backup(
     assert not list(tmp_path.glob(".agency-*"))  # no temp files left
 
 
+def test_a_tolerance_typed_as_a_whole_number_is_refused_with_the_fix(
+        tmp_path: Path, usage: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    path = new(tmp_path)
+    assert run(usage[0], "--clients", usage[1], "--workbook", path, capsys=capsys)[0] == 0
+    wb = load_workbook(path)
+    wb[ACTUALS]["B7"] = 50  # meant as 50%: taken as 5000%, nothing would ever be over
+    wb.save(path)
+    code, out, err = run(usage[0], "--clients", usage[1], "--workbook", path, capsys=capsys)
+    assert code == 0
+    assert ("Actuals!B7 (over-forecast tolerance): 50 is 5000%; did you mean 0.5 (50%)?; "
+            "using 15%") in out + err
+    assert load_workbook(path)[ACTUALS]["B7"].value == 0.15
+    wb = load_workbook(path)
+    wb[ACTUALS]["B7"] = "50%"  # as text: the share it says
+    wb.save(path)
+    assert run(usage[0], "--clients", usage[1], "--workbook", path, capsys=capsys)[0] == 0
+    assert load_workbook(path)[ACTUALS]["B7"].value == 0.5
+
+
 def test_xlsm_keeps_its_vba_project_byte_for_byte(tmp_path: Path, usage: tuple[Path, Path],
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     path = new(tmp_path, "agency.xlsm")

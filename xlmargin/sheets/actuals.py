@@ -38,6 +38,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmargin import calc
 from xlmargin.errors import InputError
 from xlmargin.sheets import layout
 from xlmargin.sheets.cells import (
@@ -144,8 +145,8 @@ def _rewrite(path: Path, target: Path, data: Mapping[str, Any], sources: Sequenc
              now: datetime) -> Written:
     wb, losses, carried = _load(path)
     _check(wb, path)
-    tolerance = _old_tolerance(wb)
     roster, notes = _roster(wb)
+    tolerance = _old_tolerance(wb, notes)
     ws = _fresh_sheet(wb, path)
     _ensure_styles(wb)
     usage = _by_name(data["clients"])
@@ -284,15 +285,23 @@ def _roster(wb: Workbook) -> tuple[list[str], list[str]]:
     return list(names.values()), notes
 
 
-def _old_tolerance(wb: Workbook) -> float:
-    """Keep a tolerance the user typed on the previous Actuals sheet."""
+def _old_tolerance(wb: Workbook, notes: list[str]) -> float:
+    """Keep a tolerance the user typed on the previous Actuals sheet. It is a share, as
+    everywhere: 15 typed for 15% is refused with the fix (in ``notes``), and 15% used."""
     where = _destination(wb, TOLERANCE_NAME)
     if where is None or where[0] not in wb.sheetnames:
         return TOLERANCE
     value = wb[where[0]][where[1]].value
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 100:
-        return float(value)
-    return TOLERANCE
+    if isinstance(value, str):
+        value = calc.percent_text(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return TOLERANCE
+    try:
+        return calc.number(f"{where[0]}!{where[1]} (over-forecast tolerance)", value,
+                           share=True)
+    except InputError as error:
+        notes.append(f"{error}; using {TOLERANCE:.0%}")
+        return TOLERANCE
 
 
 def _fresh_sheet(wb: Workbook, path: Path) -> Worksheet:
