@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlmargin.errors import InputError
-from xlmargin.usage import detect, litellm, litellm_arrow
+from xlmargin.usage import detect, litellm, litellm_arrow, litellm_postgres
 from xlmargin.usage.actuals import Actuals, FileCounts, Totals, Unpriced
 from xlmargin.usage.clients import UNATTRIBUTED, attributor, load_map
 from xlmargin.usage.dedup import Ledger
@@ -23,7 +23,7 @@ NO_MODEL = "(no model: export not grouped by model)"
 LISTED_PROBLEMS = 20
 NO_USAGE = "no usage in the files"
 BILLED_SOURCES = {"openai-costs", "openai-costs-csv", "anthropic-cost", "anthropic-cost-csv"}
-ZERO_IS_UNPRICED = {litellm.JSON, litellm.CSV}
+ZERO_IS_UNPRICED = {litellm.JSON, litellm.CSV, litellm_postgres.FORMAT}
 """Sources whose amount is a gateway's own estimate, logged as 0 when the gateway has no price
 for the model: a 0 beside tokens is no cost known, so the tokens are priced as usage is."""
 
@@ -39,7 +39,8 @@ def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
     state = _State()
     mapping = load_map(clients_file, notify=state.notes.append) if clients_file else None
     attribute = attributor(by, mapping)
-    paths = [Path(f) for f in files]
+    databases = [str(f) for f in files if litellm_postgres.is_url(f)]
+    paths = [Path(f) for f in files if not litellm_postgres.is_url(f)]
     repeats = _repeats(paths)
     sources = [(str(p), p, *detect.read(p, forced)) for i, p in enumerate(paths)
                if i not in repeats]
@@ -54,6 +55,15 @@ def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
             if grouped is not None:
                 items = iter(grouped)
         _consume(items, file, ledger, state)
+    for url in databases:  # last: the files' LiteLLM request ids are known (litellm_postgres)
+        where = litellm_postgres.shown(url)
+        if where in result.files:
+            state.repeated.append(f"{where} is given twice: read once")
+            continue
+        result.files[where] = FileCounts(litellm_postgres.FORMAT)
+        result.formats[where] = litellm_postgres.FORMAT
+        _consume(litellm_postgres.read(url, by, litellm_postgres.known_request_ids(ledger)),
+                 where, ledger, state)
     # Buckets are merged, and requests a summed file may hold settled, once all are read.
     for record, file in ledger.settled():
         result.files[file].records += record.rows
