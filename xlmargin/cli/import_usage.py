@@ -29,7 +29,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                        "--clients templates/usage/clients.csv --by api_key --workbook "
                        "out/acme-ai.xlsx"),
         formatter_class=FORMATTER)
-    parser.add_argument("files", nargs="+", metavar="FILE", help="usage or cost export files")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="usage or cost export files, or LiteLLM's database as "
+                             "postgresql://USER@HOST:PORT/DB (password from PGPASSWORD or "
+                             "~/.pgpass; needs pip install 'xlmargin[postgres]')")
     parser.add_argument("--clients", metavar="MAP.CSV",
                         help="identifier,client rows (project id, API key id or alias, "
                              "workspace, user or tag -> client); unmapped usage is reported "
@@ -62,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
                            forced=args.format)
     data = actuals.as_json()
     if workbook is not None:
-        _write_workbook(workbook, data, args.files, sys.stderr if args.json else sys.stdout)
+        from xlmargin.usage.litellm_postgres import is_url, shown
+
+        sources = [shown(f) if is_url(f) else f for f in args.files]  # no password written
+        _write_workbook(workbook, data, sources, sys.stderr if args.json else sys.stdout)
     # Nothing read: exit 0 when the files hold no rows, 2 when every row was malformed.
     code = EXIT_BAD_INPUT if actuals.start is None and actuals.malformed else 0
     if code:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlmargin.errors import InputError
 from xlmargin.usage import litellm, litellm_arrow, litellm_sql
-from xlmargin.usage.litellm_metadata import RowReaderNeededError, found_text
+from xlmargin.usage.litellm_metadata import RowReaderNeededError
 from xlmargin.usage.record import Malformed, UsageRecord, day_span
 
 if TYPE_CHECKING:

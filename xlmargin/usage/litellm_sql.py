@@ -94,7 +94,7 @@ def rows_query(by: str, present: set[str], table: str, only: str = "") -> str:
             + "".join(f", {column(name, '::text' if name == 'request_tags' else '')}"
                       f" AS {_quoted(name)}" for name in csv_ids)
             + f" FROM {table}{where} OFFSET 0")
-    found = (f"SELECT request_id, day, model, prompt, completion, spend, "
+    found = ("SELECT request_id, day, model, prompt, completion, spend, "
              + ", ".join([*map(_quoted, csv_ids),
                           *(f"{_found(name, _STRING)} AS {_quoted(name)}" for name in meta_ids),
                           *(f"{_found(name, _INT)} AS {name}" for name in _CACHE_KEYS)])
@@ -104,8 +104,9 @@ def rows_query(by: str, present: set[str], table: str, only: str = "") -> str:
               f"{_count('cache_read_input_tokens')} AS cache_read, "
               f"{_count('cache_creation_input_tokens')} AS writes FROM ({found}) AS found"
               " OFFSET 0")
-    # The row reader takes cached_tokens, or cache_read_input_tokens where that is 0.
-    cached = ("SELECT *, CASE WHEN first_cached <> 0 THEN first_cached ELSE cache_read END "
+    # The row reader takes cached_tokens, or cache_read_input_tokens where that is 0 (NULL,
+    # a count over MAX_COUNT, stays NULL: a problem).
+    cached = ("SELECT *, CASE WHEN first_cached = 0 THEN cache_read ELSE first_cached END "
               f"AS cached FROM ({counts}) AS counts")
     tokens = "prompt + completion + cached + writes"
     problem = ("CASE WHEN day IS NULL THEN 'startTime: no time'"
