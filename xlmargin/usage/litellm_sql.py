@@ -34,6 +34,11 @@ MEASURES = ("rows", "prompt", "cached", "writes", "completion", "spend")
 # string key's raw JSON text up to its closing quote, an int key's digits.
 _STRING = '"{name}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"'
 _INT = '"{name}"\\s*:\\s*([0-9]+)'
+# What follows the key's name in each, anchored, tried on the few characters after the name's
+# first occurrence (see _found): a string up to its closing quote; digits and the character
+# after them, which must be no digit (more digits: a window too short).
+_TAILS = {_STRING: ('^\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"', 64),
+          _INT: ("^\\s*:\\s*([0-9]+)[^0-9]", 24)}
 _CACHE_KEYS = ("cached_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 
 
@@ -46,10 +51,20 @@ def _literal(text: str) -> str:
 
 
 def _found(name: str, pattern: str) -> str:
-    """The pattern's group in the metadata text, NULL where the key is not there; the plain
-    search first, as the row reader's ``in`` test, is much cheaper than the pattern."""
-    return (f"CASE WHEN strpos(m, {_literal(chr(34) + name + chr(34))}) > 0 "
-            f"THEN substring(m FROM {_literal(pattern.format(name=name))}) END")
+    """The group of the pattern's first match in the metadata text, NULL where none; as
+    ``litellm_metadata.first_match`` finds it, for a fraction of a search of the whole text.
+    Every match starts with the key's quoted name, so the first match, if any, is at the
+    name's first occurrence (found by strpos, a plain search) or a later one. The pattern's
+    tail is tried on the few characters after that occurrence: where it matches there, that
+    is the first match (a string's closing quote, or a non-digit after the digits, ends it
+    within the window). Anywhere else (no key, a value longer than the window, no match at
+    the first occurrence) the whole text is searched with the full pattern."""
+    key = _literal(f'"{name}"')
+    tail, window = _TAILS[pattern]
+    after = f"substr(m, strpos(m, {key}) + {len(name) + 2}, {window})"
+    full = f"substring(m FROM {_literal(pattern.format(name=name))})"
+    tried = f"substring({after} FROM {_literal(tail)})"
+    return f"CASE WHEN strpos(m, {key}) > 0 THEN coalesce({tried}, {full}) END"
 
 
 def _count(text: str) -> str:
