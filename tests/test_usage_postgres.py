@@ -364,3 +364,23 @@ def test_under_ci_a_missing_server_fails(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="apt-get install postgresql"):
         postgres_server.require_bin_dir()
+
+
+def test_the_readme_example_runs(postgres: Server, password: None,  # noqa: F811
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [example] = re.findall(r"^    xlmargin (import-usage postgresql://\S+ [^#\n]*?)\s*$", readme,
+                           flags=re.M)
+    argv = shlex.split(example)
+    assert argv[1] == "postgresql://litellm@db.internal:5432/litellm"
+    with database(postgres, "readme") as conn:
+        litellm_tables.load_csv(conn, TEMPLATE)
+    argv[1] = postgres.url("readme")  # the test server in place of the agency's
+    argv = [str(ROOT / a) if a.startswith("templates/") else a for a in argv]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for client in ("Harbor Dental Group", "Northwind Logistics", "Pinecrest Clinics"):
+        assert client in out
