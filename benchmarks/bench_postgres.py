@@ -2,10 +2,11 @@
 the very GROUP BY the import sends (``litellm_sql.grouped_query``), in the same run, on
 1,000,000 spend-log rows in a PostgreSQL server this script starts (initdb + pg_ctl in a
 temporary directory, as the tests do; stopped afterwards). Both connect over TCP with a
-password from PGPASSWORD; each run is a fresh process (xlmargin's time includes Python's start,
-its imports, the connection, attribution, pricing and printing the JSON; psql's its start,
-connection and the query). Runs alternate, after one untimed run of each; the figures are
-medians. The script checks both count every row.
+password from PGPASSWORD; psql first sets the import's session setting (``work_mem``). Each run
+is a fresh process: xlmargin's time includes Python's start, its imports, the connection,
+attribution, pricing and printing the JSON; psql's its start, the connection and the query.
+Runs alternate, after one untimed run of each; the figures are medians. The script checks both
+count every row.
 
     .venv/bin/python benchmarks/bench_postgres.py [--rows 1000000] [--runs 5]
         [--varied-metadata] [--by api_key]
@@ -84,7 +85,9 @@ def main() -> None:
         env = {**os.environ, "PGPASSWORD": PASSWORD}
         ours_command = [sys.executable, "-m", "xlmargin", "import-usage", url, "--by", args.by,
                         "--json"]
-        psql_command = [psql, "-X", "-q", "-A", "-t", "-F", "\t", "-d", url, "-c", query]
+        # the session settings the import's transaction has (litellm_postgres), then the query
+        psql_command = [psql, "-X", "-q", "-A", "-t", "-F", "\t", "-d", url, "-c",
+                        f"SET work_mem = '{litellm_sql.WORK_MEM}'", "-c", query]
         _, out = timed(ours_command, env)  # untimed: warms the caches
         requests = sum(c["requests"] for c in json.loads(out)["clients"]) \
             + (json.loads(out)["unattributed"] or {"requests": 0})["requests"]

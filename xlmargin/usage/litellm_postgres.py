@@ -159,10 +159,12 @@ def _read(conn: Any, where: str, by: str, schema: str | None, known: list[str]
         if "startTime" not in present or "request_id" not in present:
             raise InputError(where, f"{table} has no startTime or request_id column: not "
                                     "LiteLLM's spend logs")
-        # Spend as the shortest text that reads back as the same double, as a CSV dump writes
-        # it; the patterns' backslashes as written, whatever the server's configuration.
+        # Spend as the shortest text that reads back as the same double, as a dump writes it.
         cursor.execute("SET LOCAL extra_float_digits = 1")
-        cursor.execute("SET LOCAL standard_conforming_strings = on")
+        cursor.execute("SELECT pg_size_bytes(current_setting('work_mem')) "
+                       "< pg_size_bytes(%s)", (litellm_sql.WORK_MEM,))
+        if cursor.fetchone()[0]:
+            cursor.execute(f"SET LOCAL work_mem = '{litellm_sql.WORK_MEM}'")
         params = {"known": known} if known else None
         problems = 0
         groups = cursor.stream(litellm_sql.grouped_query(by, present, quoted,
@@ -210,8 +212,11 @@ def _record(where: str, by: str, day: date, model: str | None, kind: int,
     """A group as the row reader's records of its rows add up: cells stripped, metadata
     escapes decoded, blank as None."""
     start, end = day_span(day)
+    # A metadata string comes as its JSON text, quotes and escapes as a dump holds them.
+    values = {name: raw[name][1:-1] if name in litellm_sql.metadata_keys(by)
+              and raw[name] is not None else raw[name] for name in raw}
     try:
-        found = litellm_arrow.identifiers(by, {name: raw.get(name) for name in (
+        found = litellm_arrow.identifiers(by, {name: values.get(name) for name in (
             "api_key", "team_id", "end_user", "user", "request_tags", "user_api_key_alias",
             "user_api_key_team_alias", "user_api_key_project_alias",
             "user_api_key_project_id")})
