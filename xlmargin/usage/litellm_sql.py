@@ -29,8 +29,6 @@ from xlmargin.usage.litellm_reading import IDENTIFIERS
 from xlmargin.usage.record import MAX_COUNT
 
 TABLE = "LiteLLM_SpendLogs"
-MEASURES = ("rows", "prompt", "cached", "writes", "completion", "spend")
-"""What each grouped row ends with, after ``day, model, kind, problem`` and the identifiers."""
 WORK_MEM = "64MB"
 """At least this much memory for the grouping: with the default 4MB, PostgreSQL sorts the rows
 (on disk) to group them rather than hash them; the hash is some 25% faster on a million rows."""
@@ -145,9 +143,10 @@ def rows_query(by: str, present: set[str], table: str, only: str = "") -> str:
 
 def grouped_query(by: str, present: set[str], table: str = _quoted(TABLE),
                   without_known: bool = False) -> str:
-    """The one GROUP BY: ``day, model, kind, problem``, the identifiers of ``by``, then
-    MEASURES. ``without_known``: leave out the rows whose request ids are in ``%(known)s``
-    (read one by one instead: see ``litellm_postgres``)."""
+    """The one GROUP BY: ``day, model, kind, problem``, the identifiers of ``by``, then the
+    row count and the sums of prompt, cached, writes, completion and spend.
+    ``without_known``: leave out the rows whose request ids are in ``%(known)s`` (read one by
+    one instead: see ``litellm_postgres``)."""
     ids = _names(by)
     rows = rows_query(by, present, table, "unknown" if without_known else "")
     return (f"SELECT day, model, kind, problem, {ids}, count(*), sum(prompt), sum(cached),"
