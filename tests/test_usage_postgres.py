@@ -201,6 +201,11 @@ def test_malformed_rows_are_counted_and_named(postgres: Server, tmp_path: Path, 
     for request_id in ("bad-nan", "bad-inf", "bad-negative", "bad-cache"):
         assert f"{url}: request_id '{request_id}'" in listed
     assert "prompt_tokens: negative count" in listed and "spend: not a finite" in listed
+    # With its dump: the good row is the dump's, the database's copy a duplicate; each source
+    # reports the malformed rows it holds.
+    both = import_usage([tmp_path / "dump.csv", url])
+    assert both.clients["k"].cost_usd == Decimal("0.5")
+    assert both.files[url].duplicates == 1 and both.malformed == 4 + 4
 
 
 def test_one_read_only_repeatable_read_transaction(fixture_db: str, password: None) -> None:
@@ -346,8 +351,9 @@ def test_the_same_url_twice_is_read_once(fixture_db: str, password: None) -> Non
 
 def test_without_psycopg_the_message_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg raises ImportError
-    with pytest.raises(InputError, match=r"pip install 'xlmargin\[postgres\]'"):
-        import_usage(["postgresql://someone@127.0.0.1:1/db"])
+    with pytest.raises(InputError, match=r"^postgresql://someone@127\.0\.0\.1:1/db: .*"
+                                         r"pip install 'xlmargin\[postgres\]'"):
+        import_usage(["postgresql://someone:hunter2@127.0.0.1:1/db"])
 
 
 def test_file_imports_load_no_database_driver() -> None:
@@ -384,3 +390,14 @@ def test_the_readme_example_runs(postgres: Server, password: None,  # noqa: F811
     out = capsys.readouterr().out
     for client in ("Harbor Dental Group", "Northwind Logistics", "Pinecrest Clinics"):
         assert client in out
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("postgresql://u:p@h:5432/db", "postgresql://u@h:5432/db"),
+    ("POSTGRES://u:p%40x@h/db", "POSTGRES://u@h/db"),
+    ("postgresql://u@h/db?sslmode=require&password=zz", "postgresql://u@h/db?sslmode=require"
+                                                        "&password=***"),
+    ("postgresql:///db?host=/run/postgresql", "postgresql:///db?host=/run/postgresql"),
+])
+def test_urls_are_shown_without_their_password(url: str, expected: str) -> None:
+    assert litellm_postgres.shown(url) == expected

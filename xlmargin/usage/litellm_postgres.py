@@ -44,7 +44,8 @@ NO_SPEND, SPENT, ZERO_SPEND = litellm_arrow.NO_SPEND, litellm_arrow.SPENT, litel
 CONNECT_TIMEOUT = 15
 """Seconds to wait for the server, unless the URL or PGCONNECT_TIMEOUT says otherwise."""
 
-_PASSWORD_IN_NETLOC = re.compile(r"^(?P<scheme>[a-z]+://)(?P<user>[^:@/?#]*):[^@/?#]*@")
+_PASSWORD_IN_NETLOC = re.compile(r"^(?P<scheme>[a-z]+://)(?P<user>[^:@/?#]*):[^@/?#]*@",
+                                 re.IGNORECASE)
 _PASSWORD_PARAMETER = re.compile(r"(?P<name>[?&]password=)[^&#]*", re.IGNORECASE)
 
 
@@ -83,11 +84,11 @@ def _prisma_schema(url: str) -> tuple[str, str | None]:
     return (base + ("?" + urlencode(kept) if kept else "")), schema or None
 
 
-def _psycopg() -> Any:
+def _psycopg(where: str) -> Any:
     try:
         import psycopg
     except ImportError:
-        raise InputError("postgresql:// URL", "reading LiteLLM's database needs the "
+        raise InputError(where, "reading LiteLLM's database needs the "
                          f"PostgreSQL driver psycopg: {EXTRA}") from None
     return psycopg
 
@@ -105,7 +106,7 @@ def _problem(error: Exception, url: str) -> str:
 def connect(url: str) -> Any:
     """A psycopg connection whose transactions are read-only; InputError (one line, no
     password) when the server cannot be reached or refuses."""
-    psycopg = _psycopg()
+    psycopg = _psycopg(shown(url))
     import os
 
     libpq_url, _schema = _prisma_schema(url)
@@ -133,7 +134,7 @@ def read(url: str, by: str, known: list[str] | None = None
     from other files) one record each, with their identity. Malformed rows are counted, the
     first LISTED listed by request id."""
     where = shown(url)
-    psycopg = _psycopg()
+    psycopg = _psycopg(where)
     _libpq_url, schema = _prisma_schema(url)
     with connect(url) as conn:
         try:
