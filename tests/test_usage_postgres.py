@@ -401,3 +401,26 @@ def test_the_readme_example_runs(postgres: Server, password: None,  # noqa: F811
 ])
 def test_urls_are_shown_without_their_password(url: str, expected: str) -> None:
     assert litellm_postgres.shown(url) == expected
+
+
+def test_the_actuals_sheet_names_the_url_without_its_password(
+        postgres: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from urllib.parse import quote
+
+    from openpyxl import load_workbook
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    with database(postgres, "workbook") as conn:
+        litellm_tables.load_csv(conn, TEMPLATE)
+    url = postgres.url("workbook").replace("@", f":{quote(PASSWORD, safe='')}@", 1)
+    workbook = tmp_path / "agency.xlsx"
+    assert main(["new", "Acme AI", "-o", str(workbook), "--as-of", "2026-11-01"]) == 0
+    assert main(["import-usage", url, "--clients", str(CLIENTS), "--workbook",
+                 str(workbook)]) == 0
+    out = capsys.readouterr().out
+    assert "Harbor Dental Group" in out
+    assert PASSWORD not in out and quote(PASSWORD, safe="") not in out
+    sheet = load_workbook(workbook)["Actuals"]
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert texts and not any(PASSWORD in t or quote(PASSWORD, safe="") in t for t in texts)
