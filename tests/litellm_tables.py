@@ -5,8 +5,15 @@ from a spend-log CSV, the table dumped back to CSV as ``psql \\copy ... csv head
 from __future__ import annotations
 
 import csv
+import random
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from test_usage_fast_path import MODELS, _metadata
+
+from xlmargin.usage.aggregate import Actuals
 
 # Prisma's types: String -> TEXT, Float -> DOUBLE PRECISION, Int -> INTEGER,
 # DateTime -> TIMESTAMP(3), Json -> JSONB; names quoted as written (camelCase kept).
@@ -127,3 +134,78 @@ def dump_csv(conn: Any, path: Path) -> None:
             'COPY "LiteLLM_SpendLogs" TO STDOUT WITH (FORMAT csv, HEADER)') as copy:
         for data in copy:
             handle.write(data)
+
+ROOT = Path(__file__).parent.parent
+FIXTURE = ROOT / "tests" / "fixtures" / "usage" / "litellm_spend_logs.csv"
+TEMPLATE = ROOT / "templates" / "usage" / "litellm_spend_logs.csv"
+CLIENTS = ROOT / "templates" / "usage" / "clients.csv"
+_made: set[str] = set()
+
+
+def database(server: Any, name: str, *, schema: str | None = None) -> Any:
+    """A fresh database NAME with LiteLLM's table in it; a connection to it."""
+    assert name not in _made
+    _made.add(name)
+    server.create_database(name)
+    conn = server.connect(name)
+    create(conn, schema)
+    return conn
+
+
+def same_usage(ours: Actuals, theirs: Actuals) -> None:
+    """The same clients, down to the Decimal cost, the same unpriced usage and period."""
+    assert ours.clients == theirs.clients
+    assert ours.unpriced == theirs.unpriced
+    assert (ours.start, ours.end) == (theirs.start, theirs.end)
+    mine, other = ours.as_json(), theirs.as_json()
+    for key in ("clients", "unattributed", "unpriced", "period", "months"):
+        assert mine[key] == other[key]
+
+
+def generated_rows(count: int, seed: int = 11) -> Iterator[list[object]]:
+    """Spend-log rows with what LiteLLM writes: metadata with aliases (escapes, accents), both
+    providers' cache counts, spend 0 beside tokens, tags, teams, end users, blank keys."""
+    rng = random.Random(seed)
+    for i in range(count):
+        key = rng.randrange(12)
+        prompt, completion = rng.randrange(0, 9000), rng.randrange(0, 2000)
+        spend = rng.choice((rng.random() / 100, rng.random() / 1e4, 0.0, 1.5e-05,
+                            0.1 + 0.2))  # 0.30000000000000004: 17 digits
+        stamp = datetime(2026, 7 + i % 3, 1 + rng.randrange(28), rng.randrange(24),
+                         rng.randrange(60), rng.randrange(60), rng.randrange(1000) * 1000)
+        tags = rng.choice((f'["client:c{key % 5}"]', "[]", f'["client:c{key % 5}", "x"]',
+                           None))
+        yield [f"req-{i}", "acompletion", rng.choice((f"hash{key:03d}", "", f" hash{key:03d}")),
+               spend, prompt + completion, prompt, completion, stamp, stamp,
+               MODELS[key % 3] if rng.random() < 0.95 else "",
+               rng.choice((f"user-{key % 6}", "", None)), _metadata(rng, key), tags,
+               rng.choice((f"team-{key % 2}", None)), rng.choice((f"end-{key % 7}", None))]
+
+
+COLUMNS = ("request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens",
+           "completion_tokens", "startTime", "endTime", "model", "user", "metadata",
+           "request_tags", "team_id", "end_user")
+
+
+def insert(conn: Any, rows: Iterator[list[object]]) -> None:
+    quoted = ", ".join(f'"{c}"' for c in COLUMNS)
+    with conn.cursor() as cursor, cursor.copy(
+            f'COPY "LiteLLM_SpendLogs" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def fixture_database(server: Any, name: str) -> str:
+    """A database NAME holding the rows of tests/fixtures/usage/litellm_spend_logs.csv."""
+    with database(server, name) as conn:
+        refused = load_csv(conn, FIXTURE)
+    assert refused == ["req-4"]  # spend 'not-a-number': no double precision holds it
+    return str(server.url(name))
+
+
+def generated_database(server: Any, name: str, dump: Path, rows: int = 3000) -> str:
+    """A database NAME of ``rows`` generated rows, its table dumped to ``dump``."""
+    with database(server, name) as conn:
+        insert(conn, generated_rows(rows))
+        dump_csv(conn, dump)
+    return str(server.url(name))
