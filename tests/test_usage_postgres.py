@@ -161,3 +161,20 @@ def test_the_readme_example_runs(postgres: Server, password: None,  # noqa: F811
     out = capsys.readouterr().out
     for client in ("Harbor Dental Group", "Northwind Logistics", "Pinecrest Clinics"):
         assert client in out
+
+
+def test_only_the_groups_reach_python(postgres: Server, password: None) -> None:  # noqa: F811
+    from xlmargin.usage import litellm_postgres
+
+    # 2,000 requests of one key and model over two days: two groups, whatever the rows.
+    rows = [[f"r{i}", "acompletion", "hash-a", 0.001, 3 * i, i, 2 * i,
+             datetime(2026, 9, 1 + i % 2, 12), datetime(2026, 9, 1 + i % 2, 12), "gpt-4o",
+             "", '{"user_api_key_alias": "a"}', "[]", None, None] for i in range(2000)]
+    with database(postgres, "grouped") as conn:
+        insert(conn, iter(rows))
+    records = list(litellm_postgres.read(postgres.url("grouped"), "api_key"))
+    assert len(records) == 2
+    assert sorted(r.rows for r in records) == [1000, 1000]
+    assert sum(r.input_tokens for r in records) == sum(range(2000))  # prompt_tokens = i
+    assert sum(r.output_tokens for r in records) == 2 * sum(range(2000))
+    assert sum(r.cost_usd for r in records) == Decimal("0.001") * 2000  # type: ignore[misc]

@@ -41,6 +41,7 @@ SCHEMES = ("postgresql://", "postgres://")
 EXTRA = "pip install 'xlmargin[postgres]'"
 LISTED = 20
 NO_SPEND, SPENT, ZERO_SPEND = litellm_arrow.NO_SPEND, litellm_arrow.SPENT, litellm_arrow.ZERO_SPEND
+STREAM_ROWS = 10_000
 CONNECT_TIMEOUT = 15
 """Seconds to wait for the server, unless the URL or PGCONNECT_TIMEOUT says otherwise."""
 
@@ -168,8 +169,8 @@ def _read(conn: Any, where: str, by: str, schema: str | None, known: list[str]
             cursor.execute(f"SET LOCAL work_mem = '{litellm_sql.WORK_MEM}'")
         params = {"known": known} if known else None
         problems = 0
-        groups = cursor.stream(litellm_sql.grouped_query(by, present, quoted,
-                                                        without_known=bool(known)), params)
+        groups = _stream(cursor, litellm_sql.grouped_query(by, present, quoted,
+                                                          without_known=bool(known)), params)
         names = litellm_sql.identifiers(by)
         for row in groups:
             day, model, kind, problem = row[:4]
@@ -191,6 +192,18 @@ def _read(conn: Any, where: str, by: str, schema: str | None, known: list[str]
             cursor.execute(litellm_sql.known_query(by, present, quoted), params)
             for row in cursor:
                 yield from _request(where, by, names, row)
+
+
+def _stream(cursor: Any, query: str, params: dict[str, Any] | None) -> Iterator[Any]:
+    """The grouped rows as they come: in chunks of STREAM_ROWS where psycopg (3.2) and libpq
+    (17) can, else one by one; never the whole result held at once."""
+    import inspect
+
+    import psycopg
+
+    if psycopg.pq.version() >= 170000 and "size" in inspect.signature(cursor.stream).parameters:
+        return cursor.stream(query, params, size=STREAM_ROWS)  # type: ignore[no-any-return]
+    return cursor.stream(query, params)  # type: ignore[no-any-return]
 
 
 def _request(where: str, by: str, names: tuple[str, ...], row: tuple[Any, ...]
