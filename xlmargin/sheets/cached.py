@@ -19,8 +19,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape
 
+from et_xmlfile.xmlfile import _IncrementalFileWriter
 from openpyxl import LXML
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet import _writer
 from openpyxl.worksheet.worksheet import Worksheet
@@ -33,15 +36,21 @@ from xlmargin.sheets import layout
 from xlmargin.sheets.cached_math import CellError, Dialect
 
 ATTRIBUTE = "_xlmargin_cached"
+MISSING = object()
 # The Clients sheet's computed columns, as the engine names them.
 CLIENT_VALUES = ("tokens_per_month", "api_cost", "ft_cost", "api_margin", "ft_margin",
                  "status", "output_tokens_per_month", "open_weight_cost")
 
 
+def results(ws: Worksheet) -> dict[tuple[int, int], Any]:
+    """The sheet's saved results by (row, column number), for writing many at once."""
+    found: dict[tuple[int, int], Any] = ws.__dict__.setdefault(ATTRIBUTE, {})
+    return found
+
+
 def cache(ws: Worksheet, coordinate: str, value: Any) -> None:
     """Save ``value`` as the result of the formula at ``coordinate``."""
-    found = ws.__dict__.setdefault(ATTRIBUTE, {})
-    found[coordinate] = value
+    results(ws)[coordinate_to_tuple(coordinate)] = value
 
 
 @dataclass
@@ -107,19 +116,22 @@ def cache_engine_values(wb: Workbook, priced: Sequence[PricedClient], portfolio:
 def _clients(wb: Workbook, priced: Sequence[PricedClient], portfolio: Portfolio,
              last_row: int) -> None:
     ws = wb[layout.CLIENTS]
-    col = layout.COL
+    found = results(ws)
+    column = {key: column_index_from_string(letter) for key, letter in layout.COL.items()}
+    computed = [(column[key], key) for key in CLIENT_VALUES]
+    tokens = [(column[key], key) for key in ("input_tokens", "output_tokens")]
     row = layout.FIRST_ROW
     for client, result in zip(priced, portfolio.clients, strict=True):
-        for key in CLIENT_VALUES:
+        for index, key in computed:
             value = getattr(result, key)
-            cache(ws, f"{col[key]}{row}", "" if value is None else value)
-        for key in ("input_tokens", "output_tokens"):
-            if ws[f"{col[key]}{row}"].data_type == "f":  # the use case's tokens
-                cache(ws, f"{col[key]}{row}", getattr(client, key))
+            found[row, index] = "" if value is None else value
+        for index, key in tokens:
+            if ws.cell(row=row, column=index).data_type == "f":  # the use case's tokens
+                found[row, index] = getattr(client, key)
         row += 1
     for blank in range(row, last_row + 1):  # rows kept for new clients show nothing
-        for key in (*CLIENT_VALUES, "input_tokens", "output_tokens"):
-            cache(ws, f"{col[key]}{blank}", "")
+        for index, _key in (*computed, *tokens):
+            found[blank, index] = ""
 
 
 @contextmanager
@@ -129,11 +141,12 @@ def cached_values_written() -> Iterator[None]:
 
     def write_cell(xf: Any, worksheet: Worksheet, cell: Any, styled: Any = None) -> None:
         found = worksheet.__dict__.get(ATTRIBUTE)
-        if (found and cell.data_type == "f" and isinstance(cell._value, str)
-                and cell.coordinate in found):
-            _write_with_result(xf, cell, styled, found[cell.coordinate])
-        else:
-            original(xf, worksheet, cell, styled)
+        if found and cell.data_type == "f" and isinstance(cell._value, str):
+            result = found.get((cell.row, cell.column), MISSING)
+            if result is not MISSING:
+                _write_with_result(xf, cell, styled, result)
+                return
+        original(xf, worksheet, cell, styled)
 
     _writer.write_cell = write_cell
     try:
@@ -163,6 +176,14 @@ def _write_with_result(xf: Any, cell: Any, styled: Any, result: Any) -> None:
                 xf.write(formula)
             with xf.element("v"):
                 xf.write(text)
+        return
+    raw = getattr(xf, "_file", None)
+    if isinstance(xf, _IncrementalFileWriter) and callable(raw) and xf._element_stack:
+        # et_xmlfile serializes an element in pure Python, several times slower than the
+        # cell's text: inside <sheetData> the cell is written as that text (the same bytes).
+        # Attribute values are coordinates, numbers and letters; the texts are escaped.
+        tags = "".join(f' {key}="{value}"' for key, value in attributes.items())
+        raw(f"<c{tags}><f>{escape(formula)}</f><v>{escape(text)}</v></c>")
         return
     element = Element("c", attributes)
     SubElement(element, "f").text = formula

@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from openpyxl.utils.cell import column_index_from_string
+
 from xlmargin.sheets import layout
 from xlmargin.sheets import plan as psheet
-from xlmargin.sheets.cached import Book, cache
+from xlmargin.sheets.cached import Book, cache, results
 from xlmargin.sheets.cached_math import is_number, joined
 
 SELF_ALIASES = ("self_hosted", "selfhosted", "fine_tuned")
@@ -47,7 +49,8 @@ def sheet(book: Book) -> None:
     fixed = n[layout.BASE_MONTHLY] * (1 + buffer)
     marginal = n[layout.INFRA_NAMES["per_client_usd"]] * (1 + buffer) + n[layout.RETRAINING_USD]
     target = n[layout.TARGET_MARGIN]
-    col = layout.COL
+    hosting_column = column_index_from_string(layout.COL["hosting"])
+    stored_column = column_index_from_string(layout.COL["stored_plan"])
 
     # Per row, what does not depend on the totals.
     rows: list[dict[str, Any]] = []
@@ -55,14 +58,14 @@ def sheet(book: Book) -> None:
         if result is None:
             rows.append({"client": "", "typed": "", "pin": "", "candidate": 0, "moves": 0})
             continue
-        typed = _typed(clients_ws[f"{col['hosting']}{r}"].value)
+        typed = _typed(clients_ws.cell(row=r, column=hosting_column).value)
         pin = _pin(typed, open_model)
         api, open_cost = result.api_cost, result.open_weight_cost
         own = is_number(open_cost)
         off_self = (api if pin == "api" else open_cost if pin == "open_weight" else
                     min(api, open_cost) if own else api)
         saving = off_self - marginal
-        stored = joined(clients_ws[f"{col['stored_plan']}{r}"].value).lower() == "self"
+        stored = joined(clients_ws.cell(row=r, column=stored_column).value).lower() == "self"
         rows.append({"client": result.client, "typed": typed, "pin": pin, "api_cost": api,
                      "off_self": off_self, "saving": saving,
                      "candidate": max(0, saving) if pin == "" else 0, "stored": stored,
@@ -132,10 +135,11 @@ def sheet(book: Book) -> None:
     cache(ws, f"A{psheet.NOTE_ROW}", _note(book, gpu_on))
 
     first = _row_of(book, layout.PLAN_RANGE_NAMES["moves"])
-    letter = psheet.LETTER
+    found = results(ws)
+    columns = [(key, column_index_from_string(letter)) for key, letter in psheet.LETTER.items()]
     for p, x in enumerate(rows, start=first):
-        for key in letter:
-            cache(ws, f"{letter[key]}{p}", x[key])
+        for key, index in columns:
+            found[p, index] = x[key]
     _order(book, ws, rows, first, count)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from openpyxl.utils.cell import column_index_from_string
+
 from xlmargin import sensitivity as sens
 from xlmargin.sheets import layout
 from xlmargin.sheets import sensitivity as ssheet
@@ -26,8 +28,9 @@ def sheet(book: Book) -> None:
     # As the sheet's MATCH finds a use case among its retrieval ones: whole text, any case.
     keys = {label.lower() for label in ssheet.RETRIEVAL_LABELS[:len(ssheet.RETRIEVAL_COLUMNS)]}
     retrieval = []
+    column = column_index_from_string(layout.COL["use_case"])
     for row in range(layout.FIRST_ROW, layout.FIRST_ROW + len(book.priced)):
-        use_case = clients_ws[f"{layout.COL['use_case']}{row}"].value
+        use_case = clients_ws.cell(row=row, column=column).value
         retrieval.append(isinstance(use_case, str) and use_case.lower() in keys)
     load = sens.loads(book.priced, retrieval, n["CachedInputShare"])
     for offset, value in enumerate((load.base_usd_per_day, load.usd_per_day_per_prompt_token,
