@@ -189,21 +189,31 @@ def test_udf_results_are_the_native_workbooks(tmp_path: Path, options: bool) -> 
     saved_udf = load_workbook(udf, data_only=True)
     saved_native = load_workbook(native, data_only=True)
     native_formulas = formula_cells(native)
-    differ, compared = [], 0
+    # The .xlsm's hidden plain-formula copies of the API cost, status and margin: the native
+    # workbook's own columns.
+    copies = {layout.COL[key]: layout.COL[key.removeprefix("no_addin_")]
+              for key in layout.NO_ADDIN_RANGE_NAMES}
+    differ, compared, copied = [], 0, 0
     for title, cells in formula_cells(udf).items():
         if title == layout.CONF_SHEET:
             continue
         both = set(native_formulas.get(title, ()))
         for coordinate in cells:
-            if coordinate not in both:
+            there = coordinate
+            letters = coordinate.rstrip("0123456789")
+            if title == layout.CLIENTS and letters in copies:
+                there = copies[letters] + coordinate[len(letters):]
+                copied += 1
+            elif coordinate not in both:
                 continue
             compared += 1
             ours = saved_udf[title][coordinate].value
-            theirs = saved_native[title][coordinate].value
+            theirs = saved_native[title][there].value
             if not same(ours, theirs):
                 differ.append((title, coordinate, ours, theirs))
     assert differ == []
     assert compared > 1500
+    assert copied == 3 * (len(ROSTER.splitlines()) - 1 + options + 50)  # the rows and 50 more
 
 
 def test_functions_sheet_holds_the_functions_answers(tmp_path: Path) -> None:

@@ -40,6 +40,9 @@ MISSING = object()
 # The Clients sheet's computed columns, as the engine names them.
 CLIENT_VALUES = ("tokens_per_month", "api_cost", "ft_cost", "api_margin", "ft_margin",
                  "status", "output_tokens_per_month", "open_weight_cost")
+# The classic workbook's plain-formula copies (layout.NO_ADDIN_COLUMNS) and what they copy.
+NO_ADDIN_VALUES = {"no_addin_api_cost": "api_cost", "no_addin_status": "status",
+                   "no_addin_api_margin": "api_margin"}
 
 
 def results(ws: Worksheet) -> dict[tuple[int, int], Any]:
@@ -62,11 +65,15 @@ class Book:
     priced: Sequence[PricedClient]
     portfolio: Portfolio
     dialect: Dialect
+    """The Clients and Crossover sheets' formulas: the xlmargin functions in the udf mode."""
     last_row: int
     """The last Clients row the formulas cover (rows kept for new clients included)."""
     catalog: Catalog | None = None
     """The prices the workbook was built with (the Functions sheet's catalog functions)."""
     names: dict[str, Any] = field(default_factory=dict)
+    plain: Dialect = field(default_factory=lambda: Dialect(udf=False))
+    """The Summary's, Plan's and Sensitivity's: built-in functions in every mode, so that they
+    hold where the add-in is missing."""
 
     @property
     def results(self) -> list[ClientResult | None]:
@@ -119,6 +126,8 @@ def _clients(wb: Workbook, priced: Sequence[PricedClient], portfolio: Portfolio,
     found = results(ws)
     column = {key: column_index_from_string(letter) for key, letter in layout.COL.items()}
     computed = [(column[key], key) for key in CLIENT_VALUES]
+    computed += [(column[key], of) for key, of in NO_ADDIN_VALUES.items()
+                 if ws.cell(row=layout.FIRST_ROW, column=column[key]).data_type == "f"]
     tokens = [(column[key], key) for key in ("input_tokens", "output_tokens")]
     row = layout.FIRST_ROW
     for client, result in zip(priced, portfolio.clients, strict=True):

@@ -43,7 +43,7 @@ def _row_of(book: Book, name: str) -> int:
 def sheet(book: Book) -> None:
     ws = book.wb[layout.PLAN]
     clients_ws = book.wb[layout.CLIENTS]
-    n, d = book.names, book.dialect
+    n, d = book.names, book.plain
     open_model, gpu_on = n[layout.OPEN_WEIGHT_MODEL] != "", n[layout.GPU_NAME] != ""
     buffer = n[layout.INFRA_NAMES["buffer"]]
     fixed = n[layout.BASE_MONTHLY] * (1 + buffer)

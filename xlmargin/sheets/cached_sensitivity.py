@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl.utils.cell import column_index_from_string
 
 from xlmargin import sensitivity as sens
+from xlmargin.presets import USE_CASES
 from xlmargin.sheets import layout
 from xlmargin.sheets import sensitivity as ssheet
 from xlmargin.sheets.cached import Book, cache
@@ -25,8 +26,14 @@ def sheet(book: Book) -> None:
     for offset, r in enumerate(ranges):
         cache(ws, f"C{ssheet.RANGE_FIRST + offset}", n[names[r.assumption]])
 
-    # As the sheet's MATCH finds a use case among its retrieval ones: whole text, any case.
-    keys = {label.lower() for label in ssheet.RETRIEVAL_LABELS[:len(ssheet.RETRIEVAL_COLUMNS)]}
+    # The retrieval use cases, then their roster CSV keys in the row below (from Assumptions).
+    labels = list(ssheet.RETRIEVAL_LABELS[:len(ssheet.RETRIEVAL_COLUMNS)])
+    csv_key = {c.label.lower(): c.key for c in USE_CASES}
+    for index, letter in enumerate(ssheet.RETRIEVAL_COLUMNS):
+        label = labels[index] if index < len(labels) else ""
+        cache(ws, f"{letter}{ssheet.RETRIEVAL_ROW + 1}", csv_key.get(label.lower(), ""))
+    # As the sheet's MATCH finds a use case among them: whole text, any case.
+    keys = {k.lower() for label in labels for k in (label, csv_key.get(label.lower(), "")) if k}
     retrieval = []
     column = column_index_from_string(layout.COL["use_case"])
     for row in range(layout.FIRST_ROW, layout.FIRST_ROW + len(book.priced)):
@@ -77,7 +84,7 @@ def sheet(book: Book) -> None:
         cogs = total(values)
         average = cogs / count if count > 0 else ""
         for letter, value in (("B", cogs), ("C", cogs - expected), ("D", average),
-                              ("E", book.dialect.crossover(average, n)
+                              ("E", book.plain.crossover(average, n)
                                if n[layout.GPU_NAME] == "" else "#n/a with GPU capacity")):
             cache(ws, f"{letter}{row}", value)
 

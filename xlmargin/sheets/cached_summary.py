@@ -59,7 +59,7 @@ def options(book: Book) -> None:
     gpu = n[layout.GPU_NAME]
     _beside(book, layout.SERVERS, -1, "off: one fixed server" if gpu == "" else
             f"{gpu} at {text(n[layout.UTILIZATION], '0%')} planned utilization")
-    book.name(layout.SERVERS, book.dialect.servers(n[layout.TOTAL_INPUT_TOKENS], output, n))
+    book.name(layout.SERVERS, book.plain.servers(n[layout.TOTAL_INPUT_TOKENS], output, n))
     stays = p.crossover if gpu == "" else p.crossover_stays_from
     book.name(layout.CROSSOVER_STAYS, "never" if stays is None else stays)
     model = n[layout.OPEN_WEIGHT_MODEL]
@@ -69,7 +69,7 @@ def options(book: Book) -> None:
     average: Any = "off"
     if model != "":
         cogs = sum(c.open_weight_cost or 0.0 for c in p.clients)
-        margin = book.dialect.margin(revenue, cogs) if revenue > 0 else ""
+        margin = book.plain.margin(revenue, cogs) if revenue > 0 else ""
         average = cogs / count if count > 0 else ""
     book.name(layout.OPEN_WEIGHT_COGS, cogs)
     book.name(layout.OPEN_WEIGHT_MARGIN, margin)
@@ -192,7 +192,7 @@ def _self_hosting(book: Book) -> str:
     if not ft < api:
         return (f"Self-hosted, the same clients would cost {text(ft - api, USD)} a month more "
                 "than the API.")
-    still = sum(c.ft_margin < 0 for c in book.portfolio.clients)
+    still = sum(c.ft_cost > c.revenue for c in book.portfolio.clients)
     tail = ("." if n[layout.UNDERWATER_CLIENTS] == 0 else
             ", and no client is underwater." if still == 0 else
             f", and {joined(still)} would still be underwater.")
