@@ -275,3 +275,31 @@ def test_text_and_int_match_libreoffice(tmp_path: Path) -> None:
     assert text(0.125, "0.00") == "0.13"
     assert text(-0.256, "0.0%") == "-25.6%"
     assert text(2, "0.0#") == "2.0"
+
+
+@pytest.mark.parametrize("options", [True, False], ids=["options-on", "options-off"])
+def test_udf_sheets_without_the_addin_are_libreoffices(tmp_path: Path, options: bool) -> None:
+    """The .xlsm's Summary, Plan and Sensitivity compute in built-in functions: recalculated by
+    LibreOffice, which has no xlmargin functions, they read as saved; so do the Clients
+    columns that call none (tokens, shares, the hidden no-add-in copies)."""
+    path = build(tmp_path, "udf", options)
+    saved = load_workbook(path, data_only=True)
+    recalculated = load_workbook(convert(path, tmp_path / "lo"), data_only=True)
+    plain_clients = {layout.COL[key] for key in (
+        "input_tokens", "output_tokens", "tokens_per_month", "ft_cost",
+        "output_tokens_per_month", "open_weight_cost", *layout.NO_ADDIN_RANGE_NAMES)}
+    differ, compared = [], 0
+    for title, cells in formula_cells(path).items():
+        for coordinate in cells:
+            if title == layout.CLIENTS:
+                if coordinate.rstrip("0123456789") not in plain_clients:
+                    continue
+            elif title not in (layout.SUMMARY, layout.PLAN, layout.SENSITIVITY,
+                               layout.ASSUMPTIONS):
+                continue
+            compared += 1
+            ours, theirs = saved[title][coordinate].value, recalculated[title][coordinate].value
+            if not same(ours, theirs):
+                differ.append((title, coordinate, ours, theirs))
+    assert differ == []
+    assert compared > 1000
