@@ -95,7 +95,8 @@ def build_from_files(agency: str, *, roster: str | Path | None = None,
     # not recalculate.
     costs = wb.defined_names[layout.CLIENT_RANGE_NAMES["api_cost"]].attr_text  # ...$J$66
     cache_engine_values(wb, priced, compute(priced, agency_settings, open_weight=open_weight),
-                        agency_settings.target_margin, int(costs.rsplit("$", 1)[1]))
+                        agency_settings, int(costs.rsplit("$", 1)[1]), udf=mode == UDF,
+                        catalog=catalog)
     return wb, len(clients)
 
 
