@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from xlmargin.errors import InputError
@@ -169,10 +170,13 @@ def _add(record: UsageRecord, state: _State) -> None:
         totals = result.clients[client] = Totals()
     if client == UNATTRIBUTED:
         state.unattributed_records += record.rows
-    totals.requests += record.requests
-    totals.input_tokens += record.input_tokens
-    totals.cached_input_tokens += record.cached_input_tokens
-    totals.output_tokens += record.output_tokens
+    totals.add_record(record, _cost(record, state))
+
+
+def _cost(record: UsageRecord, state: _State) -> Decimal | None:
+    """The record's billed amount, or its tokens priced; None when it has neither."""
+    result, pricer = state.result, state.pricer
+    assert result is not None and pricer is not None
     cost = record.cost_usd
     if cost is not None:
         currency = record.currency or "USD"
@@ -188,25 +192,24 @@ def _add(record: UsageRecord, state: _State) -> None:
             name = record.model or NO_MODEL
             state.zero_spend[name] = state.zero_spend.get(name, 0) + record.rows
         else:
-            totals.cost_usd += cost
             if record.source in BILLED_SOURCES:
                 state.billed = True
-            return
+            return cost
     if not (record.input_tokens or record.output_tokens):
-        return
+        return None
     model = record.model
     prices = pricer.price(model, record.start.date(), record.batch) if model else None
     if prices is None:
         entry = result.unpriced.setdefault(model or NO_MODEL, Unpriced())
         entry.input_tokens += record.input_tokens
         entry.output_tokens += record.output_tokens
-        return
+        return None
     state.tokens_priced = True
     if prices.batch_price_assumed:
         state.assumed_batch.add(prices.model)
-    totals.cost_usd += prices.cost(record.input_tokens, record.cached_input_tokens,
-                                   record.cache_write_tokens, record.cache_write_1h_tokens,
-                                   record.output_tokens)
+    return prices.cost(record.input_tokens, record.cached_input_tokens,
+                       record.cache_write_tokens, record.cache_write_1h_tokens,
+                       record.output_tokens)
 
 
 def _finish(result: Actuals, state: _State, ledger: Ledger) -> None:
