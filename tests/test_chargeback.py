@@ -68,6 +68,8 @@ def test_markup_fixed_fee_at_cost_and_unattributed_by_hand() -> None:
     assert pinecrest.cost_usd == pinecrest.billable_usd == Decimal("33.33")  # 33.333 to cents
     lumen = lines["Lumen Analytics"]
     assert (lumen.cost_usd, lumen.billable_usd) == (Decimal("0.00"), Decimal("100.00"))  # half up
+    assert lumen.note == "no usage in 2026-10"
+    assert harbor.note == ""
     initech = lines["Initech Labs"]
     assert not initech.on_roster and initech.basis == AT_COST
     assert initech.billable_usd == Decimal("12.35")  # 12.345 half up
@@ -98,9 +100,9 @@ def test_the_json_says_month_currency_and_total() -> None:
         "2026-09", "USD", 30, False)
     harbor = out["clients"][0]
     assert harbor["billable_usd"] == 112.50  # 90.00 * (1 + 0.25)
-    assert out["total"]["billable_usd"] == 112.50 + 150.00 + 5.00 + 100.00 + 0.00
+    assert out["total"]["billable_usd"] == 367.50  # 112.50 + 150.00 + 5.00 + 100.00 + 0.00
     assert out["unattributed"]["billable_usd"] is None
-    assert out["all_usage_cost_usd"] == 90.00 + 10.00 + 5.00 + 0.00 + 1.00
+    assert out["all_usage_cost_usd"] == 106.00  # 90.00 + 10.00 + 5.00 + 0.00 + 1.00
 
 
 def test_a_fixed_fee_below_cost_is_said() -> None:

@@ -74,9 +74,14 @@ def test_a_python_caller_gets_the_same_rules() -> None:
         Client.model_validate({**base, "markup": 0.1, "fixed_ai_fee": 100})
 
 
-def test_the_starter_roster_still_reads_without_them() -> None:
+def test_the_starter_roster_bills_three_clients_and_keeps_its_numbers() -> None:
     from xlmargin.roster import starter_roster
 
-    clients = read_roster(starter_roster(), CATALOG)
+    clients = {c.client: c for c in read_roster(starter_roster(), CATALOG)}
     assert len(clients) == 12
-    assert all(c.markup is None and c.fixed_ai_fee is None for c in clients)
+    billing = {name: (c.markup, c.fixed_ai_fee) for name, c in clients.items()
+               if c.markup is not None or c.fixed_ai_fee is not None}
+    assert billing == {"Harbor Dental Group": (0.25, None),
+                       "Northwind Logistics": (None, 20.0), "Pinecrest Clinics": (0.3, None)}
+    harbor = clients["Harbor Dental Group"]
+    assert (harbor.interactions_per_day, harbor.monthly_revenue) == (40, 1200)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -133,6 +133,9 @@ def chargeback(data: Mapping[str, Any], month: str, roster: Sequence[tuple[str, 
             continue
         seen.add(key)
         line = _line(name, terms, usage.get(key), result)
+        if not line.cost_usd and not any(line.counts.values()):
+            line = replace(line, note="; ".join(filter(None, (f"no usage in {month}",
+                                                              line.note))))
         if line.basis == AT_COST:
             at_cost.append(name)
         result.lines.append(line)
