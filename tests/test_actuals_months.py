@@ -144,6 +144,21 @@ def test_totals_and_budget_flags_compute_in_libreoffice(sheet_file: Path,
     assert values[f"N{data_row + 12}"] == pytest.approx(cost("Atlas Manufacturing", 11))
 
 
+def test_the_formulas_are_saved_with_their_results(sheet_file: Path) -> None:
+    """A reader that does not recalculate (openpyxl data_only, pandas, a preview) sees the
+    totals, the budget flags and the chart's data, not blanks."""
+    ws = load_workbook(sheet_file, data_only=True)[ACTUALS]
+    header = find(ws, "API cost per client, month by month") + 2
+    total = rows_under(ws, header)["All imported usage"]
+    by_hand = sum(cost(name, 0) for name in COSTS) + cost("Harbor Dental Group", 0)
+    assert ws[f"B{total}"].value == pytest.approx(by_hand)
+    trend = rows_under(ws, find(ws, "Trend, projection and AI budget") + 2)
+    assert ws[f"K{trend['Harbor Dental Group']}"].value == "Over budget"
+    data_row = find(ws, "Month", "M")
+    assert ws[f"M{data_row + 12}"].value == "2026-10 (12 days)"
+    assert ws[f"N{data_row + 1}"].value == cost("Atlas Manufacturing", 0)
+
+
 def test_trend_projection_and_budget_cells(sheet_file: Path) -> None:
     ws = load_workbook(sheet_file)[ACTUALS]
     header = find(ws, "Trend, projection and AI budget") + 2

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmargin.sheets.cached import cache
 from xlmargin.sheets.cells import (
     BOLD,
     GREEN_FILL,
@@ -101,6 +102,7 @@ def write_months(ws: Worksheet, data: Mapping[str, Any], rows: Sequence[Row], st
     row = start + 2
     # Where each client's cost of each month is: for the chart's formulas.
     cells: dict[int, list[str]] = {i: [] for i in range(len(rows))}
+    values: dict[str, Any] = {}  # what each cell holds, saved as the formulas' results
     month_cells: list[str] = []
     for first in range(0, len(months), MONTHS_PER_BLOCK):
         block = months[first:first + MONTHS_PER_BLOCK]
@@ -109,6 +111,8 @@ def write_months(ws: Worksheet, data: Mapping[str, Any], rows: Sequence[Row], st
         header_row(ws, row, ["Client", *(label for _m, label in block)])
         ws.row_dimensions[row].height = 32
         month_cells += [f"{get_column_letter(2 + j)}{row}" for j in range(len(block))]
+        values.update((f"{get_column_letter(2 + j)}{row}", label)
+                      for j, (_m, label) in enumerate(block))
         top = row + 1
         for i, client in enumerate(rows):
             r = top + i
@@ -117,6 +121,7 @@ def write_months(ws: Worksheet, data: Mapping[str, Any], rows: Sequence[Row], st
                 cell = f"{get_column_letter(2 + j)}{r}"
                 put(ws, cell, cost, "xm_usd")
                 cells[i].append(cell)
+                values[cell] = cost
         bottom = top + max(len(rows), 1) - 1
         if not rows:
             put(ws, f"A{top}", "(no usage)")
@@ -126,11 +131,13 @@ def write_months(ws: Worksheet, data: Mapping[str, Any], rows: Sequence[Row], st
             letter = get_column_letter(2 + j)
             put(ws, f"{letter}{total}", Formula(f"=SUM({letter}{top}:{letter}{bottom})"),
                 "xm_usd").font = TOTAL_FONT
+            cache(ws, f"{letter}{total}", sum(values.get(f"{letter}{r}", 0.0)
+                                              for r in range(top, bottom + 1)))
         row = total + 2
     starts.append(row)
     row = _trend_table(ws, rows, row)
     starts.append(row)
-    return _chart(ws, rows, cells, month_cells, row)
+    return _chart(ws, rows, cells, month_cells, values, row)
 
 
 def _trend_table(ws: Worksheet, rows: Sequence[Row], start: int) -> int:
@@ -194,6 +201,8 @@ def _budget(ws: Worksheet, r: int, budget: Mapping[str, Any] | None) -> None:
     put(ws, f"J{r}", float(budget["projected_usd"]), "xm_usd")
     # A formula, so a budget typed over the imported one is checked too.
     put(ws, f"K{r}", Formula(f'=IF(J{r}>H{r},"{OVER_BUDGET}","{WITHIN_BUDGET}")'), "xm_text")
+    over = float(budget["projected_usd"]) > float(budget["monthly_ai_budget_usd"])
+    cache(ws, f"K{r}", OVER_BUDGET if over else WITHIN_BUDGET)
 
 
 def _trend_highlights(ws: Worksheet, first: int, last: int) -> None:
@@ -229,7 +238,7 @@ def largest(rows: Sequence[Row], n: int = CHARTED) -> list[int]:
 
 
 def _chart(ws: Worksheet, rows: Sequence[Row], cells: Mapping[int, list[str]],
-           month_cells: Sequence[str], start: int) -> int:
+           month_cells: Sequence[str], values: Mapping[str, Any], start: int) -> int:
     """A line chart of the largest clients' monthly cost, over chart data right of the printed
     columns (formulas pointing at the month tables, one row per month, so the months run
     on however many blocks they fill)."""
@@ -252,9 +261,11 @@ def _chart(ws: Worksheet, rows: Sequence[Row], cells: Mapping[int, list[str]],
     for m, month_cell in enumerate(month_cells):
         r = head + 1 + m
         put(ws, f"{get_column_letter(col)}{r}", Formula(f"={month_cell}"), "xm_text")
+        cache(ws, f"{get_column_letter(col)}{r}", values[month_cell])
         for k, i in enumerate(charted):
             put(ws, f"{get_column_letter(col + 1 + k)}{r}", Formula(f"={cells[i][m]}"),
                 "xm_usd")
+            cache(ws, f"{get_column_letter(col + 1 + k)}{r}", values[cells[i][m]])
     last = head + len(month_cells)
     chart = LineChart()
     chart.title = f"API cost / month: the {len(charted)} largest client" + \
