@@ -157,6 +157,9 @@ class Client(Strict):
     hosting: Hosting | None = None
     """Where the client must run: 'api' (frontier reasoning, the latest model), 'self' (must
     move), 'open_weight'; None lets ``xlmargin plan`` decide."""
+    monthly_ai_budget: float | None = Field(default=None, ge=0)
+    """The most the client's AI usage should cost a month, USD; ``import-usage`` flags a month
+    that projects past it. None: no budget."""
 
 
 class GpuPreset(Strict):

@@ -36,8 +36,10 @@ from xlmargin.usage.numbers import Convention, NumberError
 from xlmargin.usage.record import Malformed, Note
 
 REQUIRED = ("client", "model", "interactions_per_day", "monthly_revenue")
-OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes", "hosting")
-NUMBERS = ("interactions_per_day", "monthly_revenue", "input_tokens", "output_tokens")
+OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes", "hosting",
+            "monthly_ai_budget")
+NUMBERS = ("interactions_per_day", "monthly_revenue", "input_tokens", "output_tokens",
+           "monthly_ai_budget")
 # Header spellings people use for the same column.
 ALIASES = {"name": "client", "revenue": "monthly_revenue", "interactions": "interactions_per_day",
            "note": "notes", "type": "client_type"}
