@@ -79,3 +79,32 @@ def test_grouped_differently_compares_the_month_whole(tmp_path: Path) -> None:
     # 4M tokens at $0.15 per 1M = $0.60 against $0.60 billed
     assert row == {"month": "2026-09", "group_by": "project", "group": "(all)",
                    "computed_usd": 0.6, "billed_usd": 0.6, "drift": 0.0, "flagged": False}
+
+
+def anthropic_page(results: list[dict[str, object]], day: str) -> dict[str, object]:
+    return {"has_more": False, "next_page": None, "data": [
+        {"starting_at": f"{day}T00:00:00Z", "ending_at": f"{day[:8]}{int(day[8:]) + 1:02d}"
+                                                        "T00:00:00Z", "results": results}]}
+
+
+def test_anthropic_usage_against_its_cost_report_by_workspace(tmp_path: Path) -> None:
+    # claude-haiku-4-5: $1 per 1M input, $5 per 1M output. wrk_a: 1M uncached input and
+    # 100,000 output = 1 + 0.5 = $1.50; the default workspace (no id): 2M input = $2.00
+    usage = write(tmp_path / "usage.json", anthropic_page([
+        {"model": "claude-haiku-4-5", "workspace_id": "wrk_a", "uncached_input_tokens": 1_000_000,
+         "cache_read_input_tokens": 0, "output_tokens": 100_000, "service_tier": "standard"},
+        {"model": "claude-haiku-4-5", "workspace_id": None, "uncached_input_tokens": 2_000_000,
+         "cache_read_input_tokens": 0, "output_tokens": 0, "service_tier": "standard"}],
+        "2026-09-10"))
+    # the cost report is in cents: 150 = $1.50 (agrees); 250 = $2.50 ((2 - 2.5) / 2.5 = -20%)
+    cost = write(tmp_path / "cost.json", anthropic_page([
+        {"amount": "150", "currency": "USD", "model": "claude-haiku-4-5",
+         "workspace_id": "wrk_a", "token_type": "uncached_input_tokens"},
+        {"amount": "250", "currency": "USD", "model": "claude-haiku-4-5",
+         "workspace_id": None, "token_type": "uncached_input_tokens"}], "2026-09-10"))
+    data = import_usage([usage, cost], by="workspace").as_json()
+    assert data["drift"] == [
+        {"month": "2026-09", "group_by": "workspace", "group": "(none)", "computed_usd": 2.0,
+         "billed_usd": 2.5, "drift": -0.2, "flagged": True},
+        {"month": "2026-09", "group_by": "workspace", "group": "wrk_a", "computed_usd": 1.5,
+         "billed_usd": 1.5, "drift": 0.0, "flagged": False}]
