@@ -126,3 +126,22 @@ def test_a_bad_budget_names_its_row(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["import-usage", str(usage), "--roster", str(roster)]) == 2
     err = capsys.readouterr().err
     assert "row 2" in err and "monthly_ai_budget" in err and "negative" in err
+
+
+def test_revenue_from_the_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = tmp_path / "acme.xlsx"
+    assert main(["new", "Acme AI", "-o", str(book), "--as-of", "2026-11-01"]) == 0
+    usage = tmp_path / "usage.csv"
+    # the starter roster's Harbor Dental Group pays $1,200 a month (matched in any case);
+    # Nobody is not on it
+    usage.write_text(HEADER + "2026-08-01,harbor dental group,gpt-4o-mini,1,1,0,1,100\n"
+                              "2026-09-30,harbor dental group,gpt-4o-mini,1,1,0,1,110\n"
+                              "2026-10-31,Nobody,gpt-4o-mini,1,1,0,1,5\n")
+    capsys.readouterr()
+    assert main(["import-usage", str(usage), "--workbook", str(book), "--json"]) == 0
+    clients = {c["client"]: c for c in json.loads(capsys.readouterr().out)["clients"]}
+    assert clients["harbor dental group"]["projection"]["revenue_usd"] == 1200.0
+    assert clients["Nobody"]["projection"] is None
+    assert main(["import-usage", str(usage), "--workbook", str(book)]) == 0
+    assert "No revenue for Nobody (not on the roster or workbook by that name)" \
+        in capsys.readouterr().out

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 right=[False, True, True, True, True, True, True]))
     if not entries:
         print(f"(no usage; {UNATTRIBUTED} is empty)")
-    print_months(data)
+    print_months(data, planned=bool(args.roster or workbook))
     for unpriced in data["unpriced"]:  # type: ignore[attr-defined]
         print(f"Unpriced: {unpriced['model']}: {unpriced['input_tokens']:,} input, "
               f"{unpriced['output_tokens']:,} output tokens")

@@ -40,7 +40,9 @@ def context(roster: str | None, workbook: Path | None, settings: str | None) -> 
                    infra.buffer, found.hidden_costs.retraining_usd_per_client)
 
 
-def print_months(data: dict[str, Any]) -> None:
+def print_months(data: dict[str, Any], planned: bool) -> None:
+    """The months table and the lines below it; ``planned``: a roster or workbook was given,
+    so a client without a projection is named as not on it."""
     from xlmargin.render import count, table, usd
 
     months = data["month_list"]
@@ -67,6 +69,10 @@ def print_months(data: dict[str, Any]) -> None:
         if projection is not None:
             print(f"Projection: {e['client']} ({usd(projection['revenue_usd'])} a month, "
                   f"target margin {projection['target_margin']:.0%}): {projection['note']}")
+    missing = [e["client"] for e in data["clients"] if e["projection"] is None]
+    if planned and missing:
+        print(f"No revenue for {', '.join(missing)} (not on the roster or workbook by that "
+              "name): no projection")
     for e in entries:
         budget = e["budget"]
         if budget is None:
