@@ -1,5 +1,6 @@
-"""What an import found: each client's sums, the period covered, and how every file's records
-were accounted for (``Actuals``, what ``import-usage`` prints and ``--json`` gives)."""
+"""What an import found: each client's sums, whole and by calendar month (with the trend,
+projection and budget ``outlook`` derives from them), the period covered, and how every file's
+records were accounted for (``Actuals``, what ``import-usage`` prints and ``--json`` gives)."""
 
 from __future__ import annotations
 
@@ -195,7 +196,6 @@ class Actuals:
                            "conflicts": [c.as_json() for c in self.conflicts]},
             "warnings": self.warnings,
         }
-
 
     def _client_json(self, client: str, totals: Totals, months: Decimal | None,
                      covered: Sequence[CoveredMonth]) -> dict[str, object]:
