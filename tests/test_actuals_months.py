@@ -266,3 +266,10 @@ def test_end_to_end_from_the_sample_export(tmp_path: Path,
     json_months = {c["client"]: [m["cost_usd"] for m in c["months"]] for c in data["clients"]}
     assert [ws[f"{c}{rows['Northwind Logistics']}"].value for c in "BC"] == json_months[
         "Northwind Logistics"]
+    # Two full months, September and October: too few for a rate. The workbook's Clients
+    # sheet gives each roster client its retainer; the starter's Harbor pays 1,200 a month.
+    trend = rows_under(ws, find(ws, "Trend, projection and AI budget") + 2)
+    harbor = trend["Harbor Dental Group"]
+    assert [ws[f"{c}{harbor}"].value for c in "BCD"] == ["no rate: 2 full months", 2, 1200.0]
+    assert [ws[f"{c}{harbor}"].value for c in "FG"] == [NOT_WITHIN, NOT_WITHIN]
+    assert ws[f"B{trend['Atlas Manufacturing']}"].value == "no usage"

@@ -62,7 +62,7 @@ def test_readme_import_examples_run_on_the_shipped_samples(
     --workbook one on the workbook the README's first command makes (out/acme-ai.xlsx)."""
     examples = [shlex.split(line) for line in re.findall(
         r"^    xlmargin (import-usage templates/[^#\n]*?)\s*$", README, flags=re.M)]
-    assert len(examples) == 2
+    assert len(examples) == 3
     monkeypatch.chdir(tmp_path)
     (tmp_path / "templates").symlink_to(ROOT / "templates")
     (tmp_path / "out").mkdir()

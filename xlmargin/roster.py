@@ -38,9 +38,9 @@ from xlmargin.usage.record import Malformed, Note
 
 REQUIRED = ("client", "model", "interactions_per_day", "monthly_revenue")
 OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes", "hosting",
-            "markup", "fixed_ai_fee")
+            "monthly_ai_budget", "markup", "fixed_ai_fee")
 NUMBERS = ("interactions_per_day", "monthly_revenue", "input_tokens", "output_tokens",
-           "fixed_ai_fee")
+           "monthly_ai_budget", "fixed_ai_fee")
 # What the client is billed for AI (``xlmargin chargeback``): a share over cost or a fee.
 BILLING = ("markup", "fixed_ai_fee")
 # Header spellings people use for the same column.

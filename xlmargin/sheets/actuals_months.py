@@ -38,6 +38,7 @@ from xlmargin.sheets.cells import (
     section,
 )
 from xlmargin.sheets.charts import anchor, line
+from xlmargin.usage.outlook import MIN_FULL_MONTHS
 
 MONTHS_PER_BLOCK = 10
 """Months side by side in one block (columns B..K)."""
@@ -175,8 +176,11 @@ def _trend(ws: Worksheet, r: int, trend: Mapping[str, Any] | None) -> None:
     growth = trend.get("monthly_growth")
     if growth is None:
         full = int(trend.get("full_months") or 0)
-        text = trend.get("note") or f"no rate: {full} full month{'s' * (full != 1)}"
-        put(ws, f"B{r}", str(text), "xm_text")
+        # Too few full months says so in short; another reason (a month without cost among
+        # them) is the import's own note.
+        text = (f"no rate: {full} full month{'s' * (full != 1)}"
+                if full < MIN_FULL_MONTHS or not trend.get("note") else str(trend["note"]))
+        put(ws, f"B{r}", text, "xm_text")
     else:
         put(ws, f"B{r}", float(growth), "xm_percent")
     put(ws, f"C{r}", int(trend.get("full_months") or 0), "xm_whole")

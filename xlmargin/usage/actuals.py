@@ -1,5 +1,6 @@
-"""What an import found: each client's sums, the period covered, and how every file's records
-were accounted for (``Actuals``, what ``import-usage`` prints and ``--json`` gives)."""
+"""What an import found: each client's sums, whole and by calendar month (with the trend,
+projection and budget ``outlook`` derives from them), the period covered, and how every file's
+records were accounted for (``Actuals``, what ``import-usage`` prints and ``--json`` gives)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from xlmargin.usage.months import (
     split_amount,
     split_count,
 )
+from xlmargin.usage.outlook import Context, MonthCost, budget, projection, self_hosting, trend
 from xlmargin.usage.record import UsageRecord
 
 DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
@@ -133,6 +135,10 @@ class Actuals:
     files: dict[str, FileCounts] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     """Records found twice with different numbers (one was counted)."""
+    drift: list[dict[str, object]] = field(default_factory=list)
+    """Usage priced from the catalog against the same provider's bill (``drift``)."""
+    context: Context = field(default_factory=Context)
+    """Revenue, budgets and settings for the projections (none by default)."""
 
     @property
     def duplicates(self) -> int:
@@ -169,7 +175,7 @@ class Actuals:
         months = self.months
         period = self.period
         covered = self.covered_months
-        named = [t.as_json(c, months, covered) for c, t in sorted(self.clients.items())
+        named = [self._client_json(c, t, months, covered) for c, t in sorted(self.clients.items())
                  if c != UNATTRIBUTED]
         rest = self.clients.get(UNATTRIBUTED)
         return {
@@ -177,9 +183,11 @@ class Actuals:
                        "end": period[1].isoformat() if period else None},
             "months": None if months is None else round(float(months), 4),
             "clients": named,
-            "unattributed": None if rest is None else rest.as_json(UNATTRIBUTED, months,
-                                                                   covered),
+            "unattributed": None if rest is None else self._client_json(UNATTRIBUTED, rest,
+                                                                        months, covered),
             "month_list": [m.month for m in covered],
+            "self_hosting": self._self_hosting(covered),
+            "drift": self.drift,
             "unpriced": [{"model": m, "input_tokens": u.input_tokens,
                           "output_tokens": u.output_tokens}
                          for m, u in sorted(self.unpriced.items())],
@@ -188,6 +196,32 @@ class Actuals:
                            "conflicts": [c.as_json() for c in self.conflicts]},
             "warnings": self.warnings,
         }
+
+    def _client_json(self, client: str, totals: Totals, months: Decimal | None,
+                     covered: Sequence[CoveredMonth]) -> dict[str, object]:
+        entry = totals.as_json(client, months, covered)
+        costs = _costs(covered, [totals])
+        found = trend(costs)
+        plan = None if client == UNATTRIBUTED else self.context.plan(client)
+        entry["trend"] = found.as_json()
+        entry["projection"] = projection(found, plan, self.context.target_margin)
+        entry["budget"] = budget(costs, plan)
+        return entry
+
+    def _self_hosting(self, covered: Sequence[CoveredMonth]) -> dict[str, object] | None:
+        named = [t for c, t in self.clients.items() if c != UNATTRIBUTED]
+        return self_hosting(len(named), _costs(covered, named), self.context)
+
+
+def _costs(covered: Sequence[CoveredMonth], clients: Sequence[Totals]) -> list[MonthCost]:
+    """The clients' summed cost in each covered month."""
+    found = []
+    for m in covered:
+        total = sum((c.by_month[m.month].cost_usd for c in clients if m.month in c.by_month),
+                    Decimal(0))
+        found.append(MonthCost(m.month, float(total), m.partial, m.covered_seconds,
+                               m.month_seconds))
+    return found
 
 
 def _usd(value: Decimal) -> float:

@@ -15,6 +15,8 @@ from xlmargin.usage import detect, litellm, litellm_arrow
 from xlmargin.usage.actuals import Actuals, FileCounts, Totals, Unpriced
 from xlmargin.usage.clients import UNATTRIBUTED, attributor, load_map
 from xlmargin.usage.dedup import Ledger
+from xlmargin.usage.drift import SOURCES as COMPARED
+from xlmargin.usage.drift import DriftSums
 from xlmargin.usage.pricing import Pricer
 from xlmargin.usage.record import Malformed, Note, Skipped, UsageRecord
 
@@ -72,6 +74,7 @@ def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
     for file, n in ledger.superseded.items():
         result.files[file].replaced = n
     result.conflicts = ledger.conflicts
+    result.drift = state.drift.rows()
     _finish(result, state, ledger)
     return result
 
@@ -123,6 +126,7 @@ class _State:
     records: int = 0
     zero_spend: dict[str, int] = field(default_factory=dict)
     """{model: rows} of ZERO_IS_UNPRICED records whose 0 amount was set aside."""
+    drift: DriftSums = field(default_factory=DriftSums)
 
 
 def _consume(items: Iterable[UsageRecord | Malformed | Skipped | Note], file: str,
@@ -160,6 +164,8 @@ def _consume(items: Iterable[UsageRecord | Malformed | Skipped | Note], file: st
 def _add(record: UsageRecord, state: _State) -> None:
     """Attribute one record to its client and add its tokens and cost."""
     if record.empty:
+        if record.source in COMPARED:
+            state.drift.add(record, None)
         return
     result, pricer = state.result, state.pricer
     assert result is not None and pricer is not None and state.attribute is not None
@@ -170,7 +176,10 @@ def _add(record: UsageRecord, state: _State) -> None:
         totals = result.clients[client] = Totals()
     if client == UNATTRIBUTED:
         state.unattributed_records += record.rows
-    totals.add_record(record, _cost(record, state))
+    cost = _cost(record, state)
+    totals.add_record(record, cost)
+    if record.source in COMPARED:
+        state.drift.add(record, cost)
 
 
 def _cost(record: UsageRecord, state: _State) -> Decimal | None:
@@ -246,6 +255,7 @@ def _finish(result: Actuals, state: _State, ledger: Ledger) -> None:
                         "unattributed: no mapped identifier")
     if state.billed and state.tokens_priced:
         warnings.append("billed cost exports and token usage were both given: if they cover "
-                        "the same usage, the costs are counted twice")
+                        "the same usage, the costs are counted twice"
+                        + ("; the drift lines compare the two" if result.drift else ""))
     if result.start is None:
         warnings.append(NO_USAGE)
