@@ -32,7 +32,7 @@ def test_readme_command_examples_run(capsys: pytest.CaptureFixture[str]) -> None
     assert examples
     for example in examples:
         argv = shlex.split(example)
-        if argv[0] in ("new", "report", "import-usage", "sensitivity", "plan"):
+        if argv[0] in ("new", "report", "import-usage", "sensitivity", "plan", "chargeback"):
             continue  # run with files by their own tests
         assert main(argv) == 0, example
         capsys.readouterr()
@@ -62,7 +62,7 @@ def test_readme_import_examples_run_on_the_shipped_samples(
     --workbook one on the workbook the README's first command makes (out/acme-ai.xlsx)."""
     examples = [shlex.split(line) for line in re.findall(
         r"^    xlmargin (import-usage templates/[^#\n]*?)\s*$", README, flags=re.M)]
-    assert len(examples) == 2
+    assert len(examples) == 3
     monkeypatch.chdir(tmp_path)
     (tmp_path / "templates").symlink_to(ROOT / "templates")
     (tmp_path / "out").mkdir()
@@ -75,3 +75,25 @@ def test_readme_import_examples_run_on_the_shipped_samples(
     from openpyxl import load_workbook
 
     assert "Actuals" in load_workbook(tmp_path / "out" / "acme-ai.xlsx").sheetnames
+
+
+def test_readme_chargeback_example_runs_on_the_shipped_samples(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The chargeback example that names files under templates/ runs as written, and bills
+    what the README says the starter roster bills."""
+    examples = [shlex.split(line) for line in re.findall(
+        r"^    xlmargin (chargeback templates/[^#\n]*?)\s*$", README, flags=re.M)]
+    assert len(examples) == 1
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "templates").symlink_to(ROOT / "templates")
+    assert main(examples[0]) == 0
+    import csv
+
+    with open(tmp_path / "chargeback.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = {row["client"]: row for row in csv.DictReader(handle)}
+    assert rows["Harbor Dental Group"]["description"] == "AI usage 2026-10: cost + 25% markup"
+    assert rows["Northwind Logistics"]["billable"] == "20.00"
+    assert rows["Pinecrest Clinics"]["markup"] == "30%"
+    assert rows["(unattributed)"]["billable"] == ""
+    assert "Wrote 12 client line(s)" in capsys.readouterr().out

@@ -11,7 +11,7 @@ from xlmargin.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "usage"
 FIELDS = {"client", "requests", "input_tokens", "cached_input_tokens", "output_tokens",
-          "cost_usd", "monthly_cost_usd"}
+          "cost_usd", "monthly_cost_usd", "months", "trend", "projection", "budget"}
 
 
 def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
@@ -20,7 +20,7 @@ def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"period", "months", "clients", "unattributed", "unpriced", "files",
-                         "duplicates", "warnings"}
+                         "duplicates", "warnings", "month_list", "self_hosting", "drift"}
     assert data["files"] == [{"file": str(FIXTURES / "litellm_spend_logs.csv"),
                               "format": "litellm-csv", "records": 4, "malformed": 1,
                               "duplicates": 0, "replaced": 0, "skipped": 0, "same_as": None}]
@@ -65,7 +65,8 @@ def test_no_usage_says_so_and_exits_0(tmp_path: Path,
                                "malformed": 0, "duplicates": 0, "replaced": 0, "skipped": 0,
                                "same_as": None}],
                     "duplicates": {"dropped": 0, "conflicts": []},
-                    "warnings": ["no usage in the files"]}
+                    "warnings": ["no usage in the files"], "month_list": [],
+                    "self_hosting": None, "drift": []}
 
 
 def test_every_row_malformed_lists_them_and_exits_2(

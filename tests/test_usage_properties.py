@@ -120,6 +120,13 @@ def check(tmp_path: Path, name: str, data: bytes, repeats_only: bool,
         COUNTS["tracebacks"] += 1
         raise
     COUNTS["answers"] += 1
+    for totals in actuals.clients.values():  # the months add up to each client's totals
+        for part in ("requests", "input_tokens", "cached_input_tokens", "output_tokens",
+                     "cost_usd"):
+            assert sum((getattr(m, part) for m in totals.by_month.values()),
+                       type(getattr(totals, part))()) == getattr(totals, part), part
+        covered = {m.month for m in actuals.covered_months}
+        assert set(totals.by_month) <= covered
     found, truth = grand(actuals), TRUTH[name]
     if not header_damaged:
         # Requests and tokens never exceed the undamaged file's. Cost may: a cut that blanks a

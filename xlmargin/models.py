@@ -157,6 +157,22 @@ class Client(Strict):
     hosting: Hosting | None = None
     """Where the client must run: 'api' (frontier reasoning, the latest model), 'self' (must
     move), 'open_weight'; None lets ``xlmargin plan`` decide."""
+    monthly_ai_budget: float | None = Field(default=None, ge=0)
+    """The most the client's AI usage should cost a month, USD; ``import-usage`` flags a month
+    that projects past it. None: no budget."""
+    markup: Share | None = Field(default=None, ge=0, le=1)
+    """What the client is billed over its AI cost, a share (0.25: cost plus 25%); None with no
+    ``fixed_ai_fee`` either bills the cost as it is (``xlmargin chargeback``)."""
+    fixed_ai_fee: float | None = Field(default=None, ge=0)
+    """A fixed monthly AI fee in USD, billed whatever the month's AI cost (instead of a
+    markup)."""
+
+    @model_validator(mode="after")
+    def _one_billing(self) -> Client:
+        if self.markup is not None and self.fixed_ai_fee is not None:
+            raise ValueError("markup and fixed_ai_fee both given: a client is billed one way, "
+                             "keep one")
+        return self
 
 
 class GpuPreset(Strict):

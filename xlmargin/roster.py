@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from xlmargin import calc
 from xlmargin.catalog import Catalog
 from xlmargin.errors import InputError, XlmarginError
 from xlmargin.models import MAX_CELL_CHARS, AgencySettings, Client, ModelPrice, parse_hosting
@@ -36,8 +37,12 @@ from xlmargin.usage.numbers import Convention, NumberError
 from xlmargin.usage.record import Malformed, Note
 
 REQUIRED = ("client", "model", "interactions_per_day", "monthly_revenue")
-OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes", "hosting")
-NUMBERS = ("interactions_per_day", "monthly_revenue", "input_tokens", "output_tokens")
+OPTIONAL = ("use_case", "input_tokens", "output_tokens", "client_type", "notes", "hosting",
+            "monthly_ai_budget", "markup", "fixed_ai_fee")
+NUMBERS = ("interactions_per_day", "monthly_revenue", "input_tokens", "output_tokens",
+           "monthly_ai_budget", "fixed_ai_fee")
+# What the client is billed for AI (``xlmargin chargeback``): a share over cost or a fee.
+BILLING = ("markup", "fixed_ai_fee")
 # Header spellings people use for the same column.
 ALIASES = {"name": "client", "revenue": "monthly_revenue", "interactions": "interactions_per_day",
            "note": "notes", "type": "client_type"}
@@ -83,6 +88,22 @@ def _number(text: str, numbers: Convention) -> float | str:
         if str(error) == "not a number":
             return f"expected a number, got {text!r}"
         return f"{text!r} {error}"
+
+
+def _share_cell(text: str, numbers: Convention) -> float | str:
+    """A share typed in a roster cell: '25%' or 0.25 (a decimal comma as the roster has it), or
+    why it is none; a bare number above 1 is left to the model, which refuses it with the fix."""
+    value = calc.percent_text(text)
+    if isinstance(value, str):
+        value = _number(text, numbers)
+        if isinstance(value, str):
+            return f"expected a share like 0.25 or 25%, got {text!r}"
+    elif value > 1:
+        return f"{text.strip()} is more than 100%; a markup is at most 100% (a larger charge " \
+               "is a fixed_ai_fee)"
+    if not math.isfinite(value) or value < 0:
+        return f"expected a share from 0 to 1 (0% to 100%), got {text!r}"
+    return value
 
 
 def read_roster(path: str | Path, catalog: Catalog, notify: Notify | None = None
@@ -196,6 +217,12 @@ def _client(record: dict[str, str], catalog: Catalog, numbers: Convention,
                 problems.append((name, "must be greater than 0 (margins divide by it)"))
             else:
                 values[name] = value
+        elif name == "markup" and text:
+            markup = _share_cell(text, numbers)
+            if isinstance(markup, str):
+                problems.append((name, markup))
+            else:
+                values[name] = markup
         elif text:
             values[name] = text
         elif name in REQUIRED:
@@ -216,6 +243,9 @@ def _client(record: dict[str, str], catalog: Catalog, numbers: Convention,
             if is_guess(values[name], found.key, found.label):
                 guesses.append((name, values[name], found.key))
             values[name] = found.key
+    if all(record.get(name, "") for name in BILLING):
+        problems.append(("fixed_ai_fee", "given with a markup: a client is billed one way, "
+                                         "keep one of markup and fixed_ai_fee"))
     if "hosting" in values:
         try:
             values["hosting"] = parse_hosting(values["hosting"])

@@ -47,6 +47,16 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                              "client, flagged when more than 15%% over) into this workbook made "
                              "by `xlmargin new` (.xlsx or .xlsm); a backup of the original is "
                              "kept beside it")
+    parser.add_argument("--roster", metavar="ROSTER.CSV",
+                        help="a roster (as `xlmargin new` reads it) whose monthly_revenue gives "
+                             "each client's projection (the month its margin falls below the "
+                             "target and below zero) and whose optional monthly_ai_budget "
+                             "column flags a month projected past it; clients are matched by "
+                             "name, any case. --workbook's Clients revenue is used too; the "
+                             "roster's wins")
+    parser.add_argument("--settings", metavar="AGENCY.TOML",
+                        help="agency settings for the projections: the target margin and the "
+                             "self-hosted cost (default: --workbook's, else the article's)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -61,8 +71,12 @@ def run(args: argparse.Namespace) -> int:
         from xlmargin.sheets.actuals import check_path
 
         workbook = check_path(args.workbook)  # before an import that may take a while
+    from xlmargin.cli.import_usage_months import context, print_months
+
+    known = context(args.roster, workbook, args.settings)  # before the import, as the path
     actuals = import_usage(args.files, by=args.by, clients_file=args.clients,
                            forced=args.format)
+    actuals.context = known
     data = actuals.as_json()
     if workbook is not None:
         from xlmargin.usage.litellm_postgres import is_url, shown
@@ -101,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
                 right=[False, True, True, True, True, True, True]))
     if not entries:
         print(f"(no usage; {UNATTRIBUTED} is empty)")
+    print_months(data, planned=bool(args.roster or workbook))
     for unpriced in data["unpriced"]:  # type: ignore[attr-defined]
         print(f"Unpriced: {unpriced['model']}: {unpriced['input_tokens']:,} input, "
               f"{unpriced['output_tokens']:,} output tokens")

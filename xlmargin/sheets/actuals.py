@@ -41,6 +41,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlmargin import calc
 from xlmargin.errors import InputError
 from xlmargin.sheets import layout
+from xlmargin.sheets.actuals_months import Row, write_months
+from xlmargin.sheets.actuals_print import paginate
 from xlmargin.sheets.cells import (
     BOLD,
     GREEN_FILL,
@@ -53,7 +55,6 @@ from xlmargin.sheets.cells import (
     define,
     fill,
     header_row,
-    landscape,
     named_styles,
     put,
     section,
@@ -394,6 +395,7 @@ def _build(wb: Workbook, ws: Worksheet, data: Mapping[str, Any], roster: list[st
 
     # Usage the roster does not explain: other clients, then what no identifier maps.
     row = total + 2
+    starts = [1, row]  # where each part of the sheet begins: a page breaks only there
     section(ws, f"A{row}", "Usage not matched to a client on the Clients sheet")
     header_row(ws, row + 1, [h for h, _w, _s in COLUMNS])
     ws.row_dimensions[row + 1].height = 32
@@ -421,7 +423,12 @@ def _build(wb: Workbook, ws: Worksheet, data: Mapping[str, Any], roster: list[st
             Formula(f"=SUM({letter}{first}:{letter}{last},{letter}{start}:{letter}{r})"),
             COLUMNS[ord(letter) - 65][2]).font = TOTAL_FONT
 
-    row = everything + 2
+    month_rows = [Row(name, usage.get(name.casefold())) for name in roster]
+    month_rows += [Row(entry["client"], entry) for entry in others]
+    if data.get("unattributed"):
+        month_rows.append(Row("(unattributed)", data["unattributed"], unattributed=True))
+    row = write_months(ws, data, month_rows, everything + 2, starts)
+    starts.append(row)
     section(ws, f"A{row}", "Unpriced models: tokens counted, not in any cost above")
     header_row(ws, row + 1, ["Model", "Input tokens", "Output tokens"])
     r = row + 1
@@ -435,6 +442,7 @@ def _build(wb: Workbook, ws: Worksheet, data: Mapping[str, Any], roster: list[st
         put(ws, f"A{r}", "(none: every model had a price)")
 
     row = r + 2
+    starts.append(row)
     section(ws, f"A{row}", "Reading the actuals elsewhere in the workbook")
     for offset, line in enumerate((
             "A client's actual monthly API cost, in any cell (Excel, LibreOffice, Google Sheets):",
@@ -445,6 +453,7 @@ def _build(wb: Workbook, ws: Worksheet, data: Mapping[str, Any], roster: list[st
     problems = list(data.get("warnings") or [])
     if problems:
         row += 1
+        starts.append(row)
         section(ws, f"A{row}", "Import warnings")
         for line in problems[:LISTED_WARNINGS]:
             row += 1
@@ -454,8 +463,12 @@ def _build(wb: Workbook, ws: Worksheet, data: Mapping[str, Any], roster: list[st
             put(ws, f"A{row}", f"... {len(problems) - LISTED_WARNINGS} more: run the import "
                                "in a terminal").font = SUBTITLE
     _chart(ws, first, last, row + 2)
+    starts.append(row + 2)
     ws.freeze_panes = f"B{first}"
-    landscape(ws)
+    end = max(ws.max_row, row + 2 + _chart_rows(first, last))
+    paginate(ws, starts, end)
+    # The chart data right of K is for the line chart, not for paper.
+    ws.print_area = f"A1:K{end}"
 
 
 def _usage_row(ws: Worksheet, r: int, name: str, actual: float,
@@ -485,6 +498,15 @@ def _highlights(ws: Worksheet, first: int, last: int) -> None:
         font=Font(color=MUTED, italic=True)))
 
 
+def _chart_height_cm(first: int, last: int) -> float:
+    return max(7.5, 0.6 * (last - first + 1) + 3)
+
+
+def _chart_rows(first: int, last: int) -> int:
+    """Rows of 15 points (0.53 cm) the bar chart covers."""
+    return int(_chart_height_cm(first, last) / 0.53) + 1
+
+
 def _chart(ws: Worksheet, first: int, last: int, anchor_row: int) -> None:
     chart = BarChart()
     chart.type = "bar"
@@ -499,7 +521,7 @@ def _chart(ws: Worksheet, first: int, last: int, anchor_row: int) -> None:
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
     chart.legend.position = "b"
-    chart.height, chart.width = max(7.5, 0.6 * (last - first + 1) + 3), 20
+    chart.height, chart.width = _chart_height_cm(first, last), 20
     ws.add_chart(chart, f"A{anchor_row}")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from xlmargin.errors import InputError
@@ -14,6 +15,8 @@ from xlmargin.usage import detect, litellm, litellm_arrow, litellm_postgres
 from xlmargin.usage.actuals import Actuals, FileCounts, Totals, Unpriced
 from xlmargin.usage.clients import UNATTRIBUTED, attributor, load_map
 from xlmargin.usage.dedup import Ledger
+from xlmargin.usage.drift import SOURCES as COMPARED
+from xlmargin.usage.drift import DriftSums
 from xlmargin.usage.pricing import Pricer
 from xlmargin.usage.record import Malformed, Note, Skipped, UsageRecord
 
@@ -81,6 +84,7 @@ def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
     for file, n in ledger.superseded.items():
         result.files[file].replaced = n
     result.conflicts = ledger.conflicts
+    result.drift = state.drift.rows()
     _finish(result, state, ledger)
     return result
 
@@ -132,6 +136,7 @@ class _State:
     records: int = 0
     zero_spend: dict[str, int] = field(default_factory=dict)
     """{model: rows} of ZERO_IS_UNPRICED records whose 0 amount was set aside."""
+    drift: DriftSums = field(default_factory=DriftSums)
 
 
 def _consume(items: Iterable[UsageRecord | Malformed | Skipped | Note], file: str,
@@ -169,6 +174,8 @@ def _consume(items: Iterable[UsageRecord | Malformed | Skipped | Note], file: st
 def _add(record: UsageRecord, state: _State) -> None:
     """Attribute one record to its client and add its tokens and cost."""
     if record.empty:
+        if record.source in COMPARED:
+            state.drift.add(record, None)
         return
     result, pricer = state.result, state.pricer
     assert result is not None and pricer is not None and state.attribute is not None
@@ -179,10 +186,16 @@ def _add(record: UsageRecord, state: _State) -> None:
         totals = result.clients[client] = Totals()
     if client == UNATTRIBUTED:
         state.unattributed_records += record.rows
-    totals.requests += record.requests
-    totals.input_tokens += record.input_tokens
-    totals.cached_input_tokens += record.cached_input_tokens
-    totals.output_tokens += record.output_tokens
+    cost = _cost(record, state)
+    totals.add_record(record, cost)
+    if record.source in COMPARED:
+        state.drift.add(record, cost)
+
+
+def _cost(record: UsageRecord, state: _State) -> Decimal | None:
+    """The record's billed amount, or its tokens priced; None when it has neither."""
+    result, pricer = state.result, state.pricer
+    assert result is not None and pricer is not None
     cost = record.cost_usd
     if cost is not None:
         currency = record.currency or "USD"
@@ -198,25 +211,24 @@ def _add(record: UsageRecord, state: _State) -> None:
             name = record.model or NO_MODEL
             state.zero_spend[name] = state.zero_spend.get(name, 0) + record.rows
         else:
-            totals.cost_usd += cost
             if record.source in BILLED_SOURCES:
                 state.billed = True
-            return
+            return cost
     if not (record.input_tokens or record.output_tokens):
-        return
+        return None
     model = record.model
     prices = pricer.price(model, record.start.date(), record.batch) if model else None
     if prices is None:
         entry = result.unpriced.setdefault(model or NO_MODEL, Unpriced())
         entry.input_tokens += record.input_tokens
         entry.output_tokens += record.output_tokens
-        return
+        return None
     state.tokens_priced = True
     if prices.batch_price_assumed:
         state.assumed_batch.add(prices.model)
-    totals.cost_usd += prices.cost(record.input_tokens, record.cached_input_tokens,
-                                   record.cache_write_tokens, record.cache_write_1h_tokens,
-                                   record.output_tokens)
+    return prices.cost(record.input_tokens, record.cached_input_tokens,
+                       record.cache_write_tokens, record.cache_write_1h_tokens,
+                       record.output_tokens)
 
 
 def _finish(result: Actuals, state: _State, ledger: Ledger) -> None:
@@ -253,6 +265,7 @@ def _finish(result: Actuals, state: _State, ledger: Ledger) -> None:
                         "unattributed: no mapped identifier")
     if state.billed and state.tokens_priced:
         warnings.append("billed cost exports and token usage were both given: if they cover "
-                        "the same usage, the costs are counted twice")
+                        "the same usage, the costs are counted twice"
+                        + ("; the drift lines compare the two" if result.drift else ""))
     if result.start is None:
         warnings.append(NO_USAGE)

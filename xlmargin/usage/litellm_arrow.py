@@ -6,11 +6,11 @@ the columns needed (``litellm_reading``). Per batch, pyarrow.compute checks that
 in the plain form
 ``litellm.read_csv`` (the row reader) reads the same way, pulls the metadata keys out with the
 row reader's patterns (RE2 here, ``re`` there, written to match the same text), and sums tokens
-and spend by day, model and the identifiers the chosen ``--by`` attributes on. Only those small
-per-batch sums reach Python, where each distinct identifier is cleaned exactly as the row reader
-cleans it, once. Metadata that differs on every row (request ids, timestamps, a usage object)
-is not searched whole, row by row: each key is looked for at its name's first occurrence, in
-the few bytes after it, which repeat (see ``litellm_metadata``).
+and spend by day (billed spend by calendar month), model and the identifiers the chosen ``--by``
+attributes on. Only those small per-batch sums reach Python, where each distinct identifier is
+cleaned exactly as the row reader cleans it, once. Metadata that differs on every row (request
+ids, timestamps, a usage object) is not searched whole, row by row: each key is looked for at
+its name's first occurrence, in the few bytes after it, which repeat (see ``litellm_metadata``).
 
 Anything else makes the whole file go through the row reader instead, which reports bad rows by
 file and line: a row the CSV parser rejects (wrong column count, unbalanced quote), a line
@@ -118,8 +118,9 @@ class _Sums:
 
 @dataclass
 class Totals(SearchState):
-    """{(identifiers, model or None, day or None, kind): sums}; rows with spend (SPENT) are
-    keyed without model and day (only token usage is priced by the day's price)."""
+    """{(identifiers, model or None, day or month, kind): sums}; rows with spend (SPENT) are
+    keyed by calendar month, without model (only token usage is priced by the day's price):
+    each record stays within one month, so ``aggregate`` sums it into that month whole."""
 
     sums: dict[tuple[Any, ...], _Sums] = field(default_factory=dict)
     rows_before_first_spend: int | None = None
@@ -271,7 +272,7 @@ def group(values: dict[str, pa.Array], read: Reading, by: str, totals: Totals) -
         raw = tuple(values[i] for values in raw_ids)
         identifiers = cleaned(by, ids, raw, totals)
         when = day_of(day_text)
-        key = (identifiers, None, None, SPENT) if kind_of == SPENT \
+        key = (identifiers, None, when.month + 12 * when.year, SPENT) if kind_of == SPENT \
             else (identifiers, model.strip() or None, when, kind_of)
         sums = totals.sums.get(key)
         if sums is None:
