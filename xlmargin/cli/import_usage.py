@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
     data = actuals.as_json()
     if workbook is not None:
         _write_workbook(workbook, data, args.files, sys.stderr if args.json else sys.stdout)
+    for problem in known.problems:
+        print(f"warning: {problem}", file=sys.stderr)
     # Nothing read: exit 0 when the files hold no rows, 2 when every row was malformed.
     code = EXIT_BAD_INPUT if actuals.start is None and actuals.malformed else 0
     if code:

@@ -49,6 +49,8 @@ class Context:
     per_client_usd: float = calc.PER_CLIENT_USD
     buffer: float = calc.BUFFER
     retraining_usd: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    """Why a source of revenue given could not be read (the import still runs)."""
 
     def plan(self, client: str) -> Plan | None:
         return self.plans.get(client.strip().casefold())
