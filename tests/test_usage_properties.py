@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xlmargin.errors import XlmarginError
+from xlmargin.usage import litellm
 from xlmargin.usage.aggregate import Actuals, import_usage
 from xlmargin.usage.csvfile import Table
 
@@ -140,7 +141,10 @@ def check(tmp_path: Path, name: str, data: bytes, repeats_only: bool,
         assert found == truth
     counts = actuals.files[str(path)]
     if name in CSV and counts.same_as is None:
-        table = Table.of_file(path)
+        # read as the importer reads it: a LiteLLM dump lets line breaks into the cells of
+        # columns it does not read (with a damaged header, the columns it finds)
+        table = Table.of_file(path, single_line=litellm.CSV_COLUMNS) \
+            if counts.format == litellm.CSV else Table.of_file(path)
         items = list(table)
         assert len(items) >= 0
         lines = table.counts
