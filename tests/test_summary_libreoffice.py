@@ -36,6 +36,7 @@ Solo,lead_qualification,35,claude-3-5-haiku-latest,900
 
 
 def build(tmp_path: Path, mode: str = NATIVE) -> Path:
+    tmp_path.mkdir(exist_ok=True)
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
     wb, _count = build_from_files("Test Agency", roster=roster, mode=mode, as_of=AS_OF,
@@ -123,3 +124,45 @@ def test_summary_follows_an_edit(tmp_path: Path) -> None:
     harbor = next(c for c in report.clients if c.client == "Harbor")
     assert harbor.status == "Underwater" and expected_list(report)[0].client == "Harbor"
     assert_summary_matches(recalculated_values(path, tmp_path / "lo"), report, path)
+
+
+def test_classic_workbook_counts_without_the_add_in(tmp_path: Path) -> None:
+    """LibreOffice has no xlwings: the .xlsm's API_COST cells are errors there, as on a Mac or
+    in a preview, yet the Summary counts every client and totals them as the engine does."""
+    path = build(tmp_path, UDF)
+    report = read_report(path)
+    values = recalculated_values(path, tmp_path / "lo")
+    clients = values[lay.CLIENTS]
+    cost = lay.COL["api_cost"]
+    assert all(str(clients[f"{cost}{lay.FIRST_ROW + i}"]).startswith("#")
+               for i in range(len(report.clients)))  # the add-in's cells do not compute here
+    summary = values[lay.SUMMARY]
+    underwater = sum(c.status == "Underwater" for c in report.clients)
+    below = sum(c.status == "Below target" for c in report.clients)
+    assert (underwater, below) == (1, 1)  # Lumen; Atlas (see ROSTER)
+    raise_needed = sum(max(0.0, calc.price_for_margin(c.api_cost, TARGET) - c.revenue)
+                       for c in report.clients)
+    expected = {
+        lay.CLIENT_COUNT: 6, lay.TOTAL_REVENUE: 900 + 450 + 1200 + 900 + 1500 + 900,
+        lay.API_COGS: report.api_cogs, lay.FT_COGS: report.ft_cogs,
+        lay.API_MARGIN: report.api_margin, lay.FT_MARGIN: report.ft_margin,
+        lay.SAVINGS: report.api_cogs - report.ft_cogs,
+        lay.AVERAGE_API_COST: report.api_cogs / 6, lay.CROSSOVER_CLIENTS: report.crossover,
+        lay.TOTAL_TOKENS: sum(c.tokens_per_month for c in report.clients),
+        lay.UNDERWATER_CLIENTS: underwater, lay.BELOW_TARGET_CLIENTS: below,
+        lay.TARGET_RAISE: raise_needed,
+    }
+    for name, value in expected.items():
+        assert summary[named(path, name)] == pytest.approx(value, rel=1e-12), name
+    sentences = " ".join(str(summary.get(f"A{r}", "")) for r in range(5, 10))
+    assert sentences.startswith(f"6 clients bring in ${expected[lay.TOTAL_REVENUE]:,.0f} a "
+                                "month.")
+    assert f"moving saves ${report.api_cogs - report.ft_cogs:,.0f} a month" in sentences
+
+    # Beyond the totals: the Summary's list and sentences, the Plan and the Sensitivity sheet
+    # read the same as the Lite workbook's (plain formulas throughout) cell for cell.
+    lite = recalculated_values(build(tmp_path / "lite", LITE), tmp_path / "lo-lite")
+    for sheet in (lay.SUMMARY, lay.PLAN, lay.SENSITIVITY):
+        differ = {k: (v, lite[sheet].get(k)) for k, v in values[sheet].items()
+                  if v != lite[sheet].get(k)}
+        assert not differ, (sheet, list(differ.items())[:5])

@@ -98,8 +98,8 @@ def build_workbook(agency: str, roster: Sequence[Client], settings: AgencySettin
     assumptions.build(wb, sheets[layout.ASSUMPTIONS], settings)
     crossover.build(wb, sheets[layout.CROSSOVER], f, settings)
     summary.build(wb, sheets[layout.SUMMARY], agency, f, clients=len(roster))
-    plan.build(wb, sheets[layout.PLAN], agency, f, last_row, len(roster), as_of)
-    sensitivity.build(wb, sheets[layout.SENSITIVITY], f)
+    plan.build(wb, sheets[layout.PLAN], agency, f.plain(), last_row, len(roster), as_of)
+    sensitivity.build(wb, sheets[layout.SENSITIVITY], f.plain())
     if mode == LITE:
         functions_sheet.build(sheets[layout.FUNCTIONS])
     guide.build(sheets[layout.GUIDE], mode)

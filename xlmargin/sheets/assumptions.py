@@ -142,7 +142,7 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
     row += 2
     section(ws, f"A{row}", "Tokens per interaction by use case (the article's table)")
     row += 1
-    header_row(ws, row, ["Use case", "Input tokens", "Output tokens", "", "Source"])
+    header_row(ws, row, ["Use case", "Input tokens", "Output tokens", "In a CSV", "Source"])
     first = row + 1
     for case in USE_CASES:
         row += 1
@@ -150,11 +150,14 @@ def build(wb: Workbook, ws: Worksheet, settings: AgencySettings) -> None:
         put(ws, f"A{row}", case.label, "xm_input_text")
         put(ws, f"B{row}", case.input_tokens, "xm_input_number")
         put(ws, f"C{row}", case.output_tokens, "xm_input_number")
+        # Typed on Clients, the roster CSV's name finds the row as the label does.
+        put(ws, f"D{row}", case.key).font = Font(name="Calibri", size=9, color=MUTED)
         _note(ws, f"E{row}", f"The article: {article.USE_CASE_ROWS[case.key].text} input/output "
-            f"tokens. In a roster CSV: {case.key}.")
+            "tokens.")
     define(wb, layout.USE_CASE_KEYS, ws.title, f"$A${first}:$A${row}")
     define(wb, layout.USE_CASE_INPUT, ws.title, f"$B${first}:$B${row}")
     define(wb, layout.USE_CASE_OUTPUT, ws.title, f"$C${first}:$C${row}")
+    define(wb, layout.USE_CASE_CSV_KEYS, ws.title, f"$D${first}:$D${row}")
 
     row += 2
     section(ws, f"A{row}", "Client types: interactions per day (the article's table)")

@@ -31,6 +31,9 @@ ATTRIBUTE = "_xlmargin_cached"
 # The Clients sheet's computed columns, as the engine names them.
 CLIENT_VALUES = ("tokens_per_month", "api_cost", "ft_cost", "api_margin", "ft_margin",
                  "status", "output_tokens_per_month", "open_weight_cost")
+# The classic workbook's plain-formula copies (layout.NO_ADDIN_COLUMNS) and what they copy.
+NO_ADDIN_VALUES = {"no_addin_api_cost": "api_cost", "no_addin_status": "status",
+                   "no_addin_api_margin": "api_margin"}
 
 
 def cache(ws: Worksheet, coordinate: str, value: Any) -> None:
@@ -46,16 +49,18 @@ def cache_engine_values(wb: Workbook, priced: Sequence[PricedClient], portfolio:
     ws = wb[layout.CLIENTS]
     col = layout.COL
     row = layout.FIRST_ROW
+    copies = {key: of for key, of in NO_ADDIN_VALUES.items()
+              if ws[f"{col[key]}{row}"].data_type == "f"}
     for client, result in zip(priced, portfolio.clients, strict=True):
-        for key in CLIENT_VALUES:
-            value = getattr(result, key)
+        for key, of in (*((k, k) for k in CLIENT_VALUES), *copies.items()):
+            value = getattr(result, of)
             cache(ws, f"{col[key]}{row}", "" if value is None else value)
         for key in ("input_tokens", "output_tokens"):
             if ws[f"{col[key]}{row}"].data_type == "f":  # the use case's tokens
                 cache(ws, f"{col[key]}{row}", getattr(client, key))
         row += 1
     for blank in range(row, last_row + 1):  # rows kept for new clients show nothing
-        for key in (*CLIENT_VALUES, "input_tokens", "output_tokens"):
+        for key in (*CLIENT_VALUES, *copies, "input_tokens", "output_tokens"):
             cache(ws, f"{col[key]}{blank}", "")
     _summary(wb, portfolio, target_margin)
 

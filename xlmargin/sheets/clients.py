@@ -39,6 +39,8 @@ STYLES = {
     "ft_cost": "xm_usd", "api_margin": "xm_percent", "ft_margin": "xm_percent",
     "status": "xm_text", "notes": "xm_input_text", "output_tokens_per_month": "xm_tokens",
     "open_weight_cost": "xm_usd", "hosting": "xm_input_text", "stored_plan": "xm_text",
+    "no_addin_api_cost": "xm_usd", "no_addin_status": "xm_text",
+    "no_addin_api_margin": "xm_percent",
 }
 LAST = layout.CLIENT_COLUMNS[-1].letter
 INDEX = {key: column_index_from_string(letter) for key, letter in layout.COL.items()}
@@ -56,9 +58,10 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
           "the use case's formula, or type your own numbers over it.")
     put(ws, "A3", "Inputs").font = SUBTITLE
     put(ws, f"{layout.COL['tokens_per_month']}3", "Computed").font = SUBTITLE
-    header_row(ws, layout.HEADER_ROW, [c.header for c in layout.CLIENT_COLUMNS])
+    columns = layout.CLIENT_COLUMNS + (layout.NO_ADDIN_COLUMNS if f.udf else ())
+    header_row(ws, layout.HEADER_ROW, [c.header for c in columns])
     ws.row_dimensions[layout.HEADER_ROW].height = 42
-    widths(ws, {c.letter: c.width for c in layout.CLIENT_COLUMNS})
+    widths(ws, {c.letter: c.width for c in columns})
 
     cell = ws.cell
     row = layout.FIRST_ROW - 1
@@ -90,7 +93,8 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
             c.style = "xm_lookup_number"
         _computed(ws, blank, f)
 
-    for key, name in layout.CLIENT_RANGE_NAMES.items():
+    names = {**layout.CLIENT_RANGE_NAMES, **(layout.NO_ADDIN_RANGE_NAMES if f.udf else {})}
+    for key, name in names.items():
         letter = layout.COL[key]
         define(wb, name, ws.title, f"${letter}${layout.FIRST_ROW}:${letter}${last}")
     _validation(ws, last)
@@ -99,7 +103,8 @@ def build(wb: Workbook, ws: Worksheet, agency: str, clients: Sequence[Client], f
     ws.auto_filter.ref = f"A{layout.HEADER_ROW}:{LAST}{last}"
     # The output-token helper feeds the GPU server count, the stored plan the Plan sheet:
     # nobody needs to read them.
-    hidden = [layout.COL["output_tokens_per_month"], layout.COL["stored_plan"]]
+    hidden = [layout.COL["output_tokens_per_month"], layout.COL["stored_plan"],
+              *(c.letter for c in columns if c not in layout.CLIENT_COLUMNS)]
     if not open_weight:
         hidden.append(layout.COL["open_weight_cost"])
     page.hide_columns(ws, hidden)
@@ -143,7 +148,8 @@ def _computed(ws: Worksheet, row: int, f: Formulas) -> None:
                          ("ft_margin", f.client_margin(row, "ft_cost")),
                          ("status", f.status(row)),
                          ("output_tokens_per_month", f.output_tokens(row)),
-                         ("open_weight_cost", f.open_weight_cost(row))):
+                         ("open_weight_cost", f.open_weight_cost(row)),
+                         *(f.no_addin_columns(row).items() if f.udf else ())):
         c = cell(row=row, column=INDEX[key], value=formula)
         c.style = STYLES[key]
 

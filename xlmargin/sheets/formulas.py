@@ -27,6 +27,24 @@ class Formulas:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.udf = mode == UDF
+        # Which API cost and status the Summary's counts and totals read: in the classic
+        # workbook the plain-formula copies, so they hold where the add-in is missing.
+        key = "no_addin_" if self.udf else ""
+        names = {**layout.CLIENT_RANGE_NAMES, **layout.NO_ADDIN_RANGE_NAMES}
+        self.cost_range = names[f"{key}api_cost"]
+        self.status_range = names[f"{key}status"]
+        self.margin_range = names[f"{key}api_margin"]
+        self.cost_key = f"{key}api_cost"
+
+    def plain(self) -> Formulas:
+        """These formulas without the xlmargin functions, over the same API cost and status:
+        the Summary's and the Plan's, which must hold where the add-in is missing."""
+        if not self.udf:
+            return self
+        plain = Formulas(NATIVE)
+        plain.cost_range, plain.status_range = self.cost_range, self.status_range
+        plain.margin_range, plain.cost_key = self.margin_range, self.cost_key
+        return plain
 
     # --- Clients, one row ------------------------------------------------------------------
 
@@ -42,11 +60,14 @@ class Formulas:
 
     @staticmethod
     def use_case_tokens(r: int, kind: str) -> Formula:
-        """Tokens per interaction from the Assumptions table; a typed number replaces it."""
+        """Tokens per interaction from the Assumptions table, found by the article's label or
+        the roster CSV's key; a typed number replaces it."""
         name = layout.USE_CASE_INPUT if kind == "input" else layout.USE_CASE_OUTPUT
         b = f"$B{r}"
+        by_key = (f"IFERROR(INDEX({name},MATCH({b},{layout.USE_CASE_CSV_KEYS},0)),"
+                  '"#unknown use case")')
         return Formula(f'=IF({b}="","",IFERROR(INDEX({name},MATCH({b},{layout.USE_CASE_KEYS},0)),'
-                       f'"#unknown use case"))')
+                       f'{by_key}))')
 
     def tokens(self, r: int) -> Formula:
         c = self._cells(r)
@@ -58,14 +79,15 @@ class Formulas:
                   f"*{c['interactions_per_day']}*{K}")
         return Formula(f'=IF({self._typed(r)},"",IF({valid},{volume},"#check inputs"))')
 
-    def _cost(self, r: int, model: str) -> tuple[str, str]:
-        """(MATCH of ``model`` on Pricing, the month's cost of row r's workload on it)."""
+    def _cost(self, r: int, model: str, plain: bool = False) -> tuple[str, str]:
+        """(MATCH of ``model`` on Pricing, the month's cost of row r's workload on it);
+        ``plain``: without API_COST in the classic workbook too."""
         c = self._cells(r)
         match = f"MATCH({model},{layout.PRICE_MODELS},0)"
         price_in = f"INDEX({layout.PRICE_INPUT},{match})"
         price_out = f"INDEX({layout.PRICE_OUTPUT},{match})"
         price_cache = f"INDEX({layout.PRICE_CACHE},{match})"
-        if self.udf:
+        if self.udf and not plain:
             cost = (f"API_COST({model},{c['input_tokens']},{c['output_tokens']},"
                     f"{c['interactions_per_day']},SystemPromptTokens,ContextMultiplier,"
                     f"RetryRate,PowerUserMultiplier,DaysPerMonth,{price_in},{price_out},"
@@ -77,31 +99,40 @@ class Formulas:
                     f"/1000000*(1+EmbeddingsOverhead)")
         return match, cost
 
-    def api_cost(self, r: int) -> Formula:
+    def api_cost(self, r: int, plain: bool = False) -> Formula:
         c = self._cells(r)
-        match, cost = self._cost(r, c["model"])
+        match, cost = self._cost(r, c["model"], plain)
         i = c["tokens_per_month"]
         return Formula(f'=IF(ISNUMBER({i}),IF(ISNA({match}),"#model not on Pricing",{cost}),'
                        f'{i})')
 
-    @staticmethod
-    def output_tokens(r: int) -> Formula:
+    def no_addin_columns(self, r: int) -> dict[str, Formula]:
+        """The classic workbook's plain-formula API cost, status and margin of row r."""
+        c = self._cells(r)
+        cost, revenue = c["no_addin_api_cost"], c["monthly_revenue"]
+        margin = f"({revenue}-{cost})/{revenue}"
+        return {"no_addin_api_cost": self.api_cost(r, plain=True),
+                "no_addin_status": self._status(margin, cost, cost),
+                "no_addin_api_margin": Formula(f'=IF(ISNUMBER({cost}),{margin},"")')}
+
+    def output_tokens(self, r: int) -> Formula:
         """The output half of Tokens / month: GPU servers decode it at a different speed."""
-        c = Formulas._cells(r)
-        return Formula(f'=IF(ISNUMBER({c["api_cost"]}),'
+        c = self._cells(r)
+        return Formula(f'=IF(ISNUMBER({c[self.cost_key]}),'
                        f'{c["output_tokens"]}*{c["interactions_per_day"]}*{K},"")')
 
     def open_weight_cost(self, r: int) -> Formula:
-        """Row r's workload on the hosted open-weight model (Assumptions), "" when none."""
+        """Row r's workload on the hosted open-weight model (Assumptions), "" when none; in
+        plain formulas, as the Summary's total of it is."""
         c = self._cells(r)
         model = layout.OPEN_WEIGHT_MODEL
-        match, cost = self._cost(r, model)
-        return Formula(f'=IF(AND(ISNUMBER({c["api_cost"]}),{model}<>""),'
+        match, cost = self._cost(r, model, plain=True)
+        return Formula(f'=IF(AND(ISNUMBER({c[self.cost_key]}),{model}<>""),'
                        f'IF(ISNA({match}),"#open-weight model not on Pricing",{cost}),"")')
 
     def ft_share(self, r: int) -> Formula:
         c = self._cells(r)
-        return Formula(f'=IF(ISNUMBER({c["api_cost"]}),IF({layout.TOTAL_TOKENS}>0,'
+        return Formula(f'=IF(ISNUMBER({c[self.cost_key]}),IF({layout.TOTAL_TOKENS}>0,'
                        f'{layout.FT_COGS}*{c["tokens_per_month"]}/{layout.TOTAL_TOKENS},'
                        f'{layout.FT_COGS}/{layout.CLIENT_COUNT}),"")')
 
@@ -119,9 +150,15 @@ class Formulas:
     @staticmethod
     def status(r: int) -> Formula:
         c = Formulas._cells(r)
-        m = c["api_margin"]
-        return Formula(f'=IF(ISNUMBER({m}),IF({m}<0,"Underwater",IF({m}<{layout.TARGET_MARGIN},'
-                       f'"Below target","OK")),{c["api_cost"]})')
+        return Formulas._status(c["api_margin"], c["api_margin"], c["api_cost"])
+
+    @staticmethod
+    def _status(margin: str, check: str, cost: str) -> Formula:
+        """The status word from ``margin`` while ``check`` is a number, else ``cost`` (its
+        message: '#check inputs', '#model not on Pricing', or blank)."""
+        m = _grouped(margin)
+        return Formula(f'=IF(ISNUMBER({check}),IF({m}<0,"Underwater",IF({m}<'
+                       f'{layout.TARGET_MARGIN},"Below target","OK")),{cost})')
 
     # --- Totals and the self-hosted side ----------------------------------------------------
 

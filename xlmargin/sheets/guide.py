@@ -61,7 +61,8 @@ SETUP = (
     "of that environment).",
     "Open the workbook with macros enabled and press Import Functions on the xlwings tab (needs "
     "File > Options > Trust Center > Trust access to the VBA project object model). Until then "
-    "the computed cells show #NAME?.",
+    "the Clients and Crossover cells that call the functions show #NAME?; the Summary, Plan and "
+    "Sensitivity sheets compute in built-in functions and hold without them.",
     "Excel on a Mac or the web: use the .xlsx from `xlmargin new AGENCY`, which computes with "
     "built-in functions and runs these functions through the free xlwings Lite add-in.",
 )

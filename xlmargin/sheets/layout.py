@@ -57,6 +57,15 @@ CLIENT_COLUMNS = (
 )
 COL = {c.key: c.letter for c in CLIENT_COLUMNS}
 HEADERS = {c.header.lower(): c.key for c in CLIENT_COLUMNS}
+# The classic-xlwings workbook's API cost and status again, in plain formulas and hidden: the
+# Summary's counts and totals read them, so they hold where the add-in is missing (Mac, the web,
+# LibreOffice, a preview). The reader ignores them: their headers are not in HEADERS.
+NO_ADDIN_COLUMNS = (
+    Column("no_addin_api_cost", "API cost / month (without the add-in)", "T", 12, computed=True),
+    Column("no_addin_status", "Status (without the add-in)", "U", 14, computed=True),
+    Column("no_addin_api_margin", "API margin (without the add-in)", "V", 9, computed=True),
+)
+COL.update({c.key: c.letter for c in NO_ADDIN_COLUMNS})
 
 # Assumptions: (defined name, label, settings field, number format kind, note)
 MULTIPLIER_NAMES = {
@@ -80,6 +89,7 @@ TARGET_MARGIN = "TargetMargin"
 BASE_MONTHLY = "BaseMonthlyUSD"
 
 USE_CASE_KEYS, USE_CASE_INPUT, USE_CASE_OUTPUT = "UseCaseKeys", "UseCaseInput", "UseCaseOutput"
+USE_CASE_CSV_KEYS = "UseCaseCsvKeys"  # the roster CSV's names of the same rows: customer_support
 CLIENT_TYPE_KEYS = "ClientTypeKeys"
 PRICE_MODELS, PRICE_INPUT, PRICE_OUTPUT, PRICE_CACHE = (
     "PriceModels", "PriceInput", "PriceOutput", "PriceCacheRead")
@@ -99,6 +109,9 @@ CLIENT_RANGE_NAMES = {
     "hosting": "ClientHosting",
     "stored_plan": "ClientStoredPlan",
 }
+NO_ADDIN_RANGE_NAMES = {"no_addin_api_cost": "ClientApiCostNoAddin",
+                        "no_addin_status": "ClientStatusNoAddin",
+                        "no_addin_api_margin": "ClientApiMarginNoAddin"}
 CLIENT_COUNT, TOTAL_REVENUE, API_COGS, FT_COGS = "ClientCount", "TotalRevenue", "ApiCogs", "FtCogs"
 API_MARGIN, FT_MARGIN, SAVINGS = "ApiMargin", "FtMargin", "Savings"
 UNDERWATER_CLIENTS, BELOW_TARGET_CLIENTS, TARGET_RAISE = (

@@ -80,7 +80,7 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas, last_client_row
     chart_last = chart_top + max(16, round(shown * 1.2) + 8)
     table_header = chart_last + 2
     offset = table_header + 1 - layout.FIRST_ROW
-    _table(wb, ws, table_header, offset, last_client_row)
+    _table(wb, ws, table_header, offset, last_client_row, f.cost_key)
     _chart(ws, table_header + 1, shown, chart_top, chart_last)
     page.hide_columns(ws, [LETTER[k] for k in HIDDEN])
     ws.print_area = f"A1:{LETTER['why']}{table_header + max(clients, 1)}"
@@ -177,9 +177,10 @@ def _order(ws: Worksheet, first: int, rows: int) -> int:
     return last + 1
 
 
-def _table(wb: Workbook, ws: Worksheet, header: int, offset: int, last_client_row: int
-           ) -> None:
-    """One row per Clients row; the ranges the totals and the order list read."""
+def _table(wb: Workbook, ws: Worksheet, header: int, offset: int, last_client_row: int,
+           cost_key: str) -> None:
+    """One row per Clients row (its API cost from the ``cost_key`` column, which needs no
+    add-in); the ranges the totals and the order list read."""
     header_row(ws, header, [h for _k, h, _w, _s in COLUMNS])
     ws.row_dimensions[header].height = 44
     col = layout.COL
@@ -192,7 +193,7 @@ def _table(wb: Workbook, ws: Worksheet, header: int, offset: int, last_client_ro
         typed, pin = here["typed"], here["pin"]
         open_cost = f"{clients}${col['open_weight_cost']}{r}"
         cells = {
-            "client": (f'=IF(ISNUMBER({clients}${col["api_cost"]}{r}),'
+            "client": (f'=IF(ISNUMBER({clients}${col[cost_key]}{r}),'
                        f'{clients}${col["client"]}{r},"")'),
             "typed": (f'=LOWER(SUBSTITUTE(SUBSTITUTE(TRIM({clients}${col["hosting"]}{r}),'
                       '" ","_"),"-","_"))'),
@@ -201,7 +202,7 @@ def _table(wb: Workbook, ws: Worksheet, header: int, offset: int, last_client_ro
                     f'IF(OR({typed}="self_hosted",{typed}="selfhosted",{typed}="fine_tuned"),'
                     f'"self",IF(AND(OR({typed}="openweight",{typed}="open_weights"),'
                     f'{layout.OPEN_WEIGHT_MODEL}<>""),"open_weight",""))))'),
-            "api_cost": f'=IF({blank},"",{clients}${col["api_cost"]}{r})',
+            "api_cost": f'=IF({blank},"",{clients}${col[cost_key]}{r})',
             "off_self": (f'=IF({blank},"",IF({pin}="api",{here["api_cost"]},'
                          f'IF({pin}="open_weight",{open_cost},IF(ISNUMBER({open_cost}),'
                          f'MIN({here["api_cost"]},{open_cost}),{here["api_cost"]}))))'),

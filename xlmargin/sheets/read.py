@@ -220,17 +220,22 @@ def _use_cases(book: Sheets) -> dict[str, tuple[float, float] | str]:
     """{key (lower case): (input, output)} or {key: 'address: problem'} for a bad row."""
     keys = book.cells(layout.USE_CASE_KEYS)
     inputs, outputs = book.cells(layout.USE_CASE_INPUT), book.cells(layout.USE_CASE_OUTPUT)
+    # The roster CSV's key of each row finds it too, as the Clients formula's second MATCH.
+    csv_keys = (book.cells(layout.USE_CASE_CSV_KEYS) if layout.USE_CASE_CSV_KEYS in book.names
+                else [])
     table: dict[str, tuple[float, float] | str] = {}
-    for (_, key), (in_at, in_value), (out_at, out_value) in zip(keys, inputs, outputs,
-                                                                 strict=False):
-        if not isinstance(key, str) or not key.strip():
-            continue
-        try:
-            table.setdefault(key.strip().lower(), (calc.number(in_at, in_value),
-                                                   calc.number(out_at, out_value)))
-        except InputError as error:
-            book.warnings.append(str(error))
-            table.setdefault(key.strip().lower(), str(error))
+    for names in (keys, csv_keys):
+        for (_, key), (in_at, in_value), (out_at, out_value) in zip(names, inputs, outputs,
+                                                                     strict=False):
+            if not isinstance(key, str) or not key.strip() or key.strip().lower() in table:
+                continue
+            try:
+                table[key.strip().lower()] = (calc.number(in_at, in_value),
+                                              calc.number(out_at, out_value))
+            except InputError as error:
+                if names is keys:  # said once, for the label's row
+                    book.warnings.append(str(error))
+                table[key.strip().lower()] = str(error)
     return table
 
 

@@ -73,6 +73,7 @@ CHART_BOX = (CHART_FIRST + len(sens.ARTICLE_RANGES) + 2, CHART_FIRST + len(sens.
              + 24)
 
 RETRIEVAL_NAME = "RetrievalUseCases"
+RETRIEVAL_CSV_NAME = "RetrievalUseCaseCsvKeys"  # the same use cases by their roster CSV keys
 # The sheets name use cases by the article's labels, as the Clients dropdown offers them; a
 # workbook without this sheet may use either those or the roster's keys.
 RETRIEVAL_LABELS = tuple(c.label for c in USE_CASES if c.uses_retrieval)
@@ -127,26 +128,28 @@ def api_cogs_formula(values: dict[str, str]) -> str:
             f"-EmbeddingsOverhead))")
 
 
-def _sums(first: int, last: int) -> list[tuple[str, str, str]]:
+def _sums(first: int, last: int, costs: str) -> list[tuple[str, str, str]]:
     """(name, label, formula) of the four SUMPRODUCTs over the client rows.
 
     Ranges are passed as SUMPRODUCT arguments of their own, where blank and text cells (rows not
     filled in, '#check inputs') count as 0; the first argument keeps only rows whose API cost
-    computes, as the Summary's SUM(ClientApiCost) does."""
+    computes (``costs``: the range the Summary's API COGS sums)."""
     clients = quote_sheet(layout.CLIENTS)
 
     def column(key: str) -> str:
         letter = layout.COL[key]
         return f"{clients}!${letter}${first}:${letter}${last}"
 
-    computes = f"--ISNUMBER({layout.CLIENT_RANGE_NAMES['api_cost']})"
+    computes = f"--ISNUMBER({costs})"
     models = column("model")
     blended = (f"(1-CachedInputShare)*SUMIF({layout.PRICE_MODELS},{models},{layout.PRICE_INPUT})"
                f"+CachedInputShare*SUMIF({layout.PRICE_MODELS},{models},{layout.PRICE_CACHE})")
     output = f"SUMIF({layout.PRICE_MODELS},{models},{layout.PRICE_OUTPUT})"
     # A blank use case is never retrieval (LibreOffice's MATCH would find a blank key cell).
     use_case = column("use_case")
-    retrieval = f'({use_case}<>"")*ISNUMBER(MATCH({use_case},{RETRIEVAL_NAME},0))'
+    found = "+".join(f"ISNUMBER(MATCH({use_case},{name},0))"
+                     for name in (RETRIEVAL_NAME, RETRIEVAL_CSV_NAME))
+    retrieval = f'({use_case}<>"")*(({found})>0)'
     day = column("interactions_per_day")
     sums = []
     for prefix, mask in (("Roster", computes), ("Retrieval", f"{computes},{retrieval}")):
@@ -200,6 +203,7 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
                         error="Pick a use case from Assumptions.")
     dv.add(span)
     ws.add_data_validation(dv)
+    _csv_keys(wb, ws)
 
     # The four sums, the check against the Summary, then each assumption alone at each end.
     first, last = _client_rows(wb)
@@ -209,7 +213,7 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
         "prompt x per-token cost) x (1 + embeddings), so each case needs four sums over the "
         "Clients rows that compute (SUMPRODUCT, prices by SUMIF from Pricing).").font = SUBTITLE
     header_row(ws, SUMS_FIRST - 1, ["Sum", "Value", "Name"])
-    for offset, (name, label, formula) in enumerate(_sums(first, last)):
+    for offset, (name, label, formula) in enumerate(_sums(first, last, f.cost_range)):
         row = SUMS_FIRST + offset
         put(ws, f"A{row}", label)
         put(ws, f"B{row}", Formula(formula), "xm_usd").number_format = '"$"#,##0.00####'
@@ -297,6 +301,21 @@ def build(wb: Workbook, ws: Worksheet, f: Formulas) -> None:
     ws.freeze_panes = "A4"
     ws.print_area = f"A1:G{CHART_BOX[1]}"
     page.fit_width(ws, one_page=True)
+
+
+def _csv_keys(wb: Workbook, ws: Worksheet) -> None:
+    """Below the retrieval use cases, their roster CSV keys (from the Assumptions table), so a
+    client whose use case is typed as document_qa counts as one typed as its label."""
+    row = RETRIEVAL_ROW + 1
+    put(ws, f"A{row}", "  as in a roster CSV").font = Font(name="Calibri", size=9, color=MUTED)
+    for letter in RETRIEVAL_COLUMNS:
+        label = f"{letter}{RETRIEVAL_ROW}"
+        cell = put(ws, f"{letter}{row}", Formula(
+            f'=IF({label}="","",IFERROR(INDEX({layout.USE_CASE_CSV_KEYS},'
+            f'MATCH({label},{layout.USE_CASE_KEYS},0)),""))'))
+        cell.font = Font(name="Calibri", size=9, color=MUTED)
+    define(wb, RETRIEVAL_CSV_NAME, ws.title,
+           f"${RETRIEVAL_COLUMNS[0]}${row}:${RETRIEVAL_COLUMNS[-1]}${row}")
 
 
 def _helpers_out_of_sight(ws: Worksheet) -> None:
@@ -400,4 +419,16 @@ def _ranges(book: Any, present: bool) -> tuple[tuple[sens.Range, ...], list[str]
     # As the sheet's MATCH compares: whole text, any case.
     keys = ([v for _address, v in book.cells(RETRIEVAL_NAME) if isinstance(v, str) and v]
             if RETRIEVAL_NAME in book.names else list(ANY_RETRIEVAL_NAME))
-    return tuple(ranges), keys
+    return tuple(ranges), [*keys, *_csv_keys_of(book, keys)]
+
+
+def _csv_keys_of(book: Any, labels: list[str]) -> list[str]:
+    """The roster CSV keys of ``labels``, as the sheet's second row finds them."""
+    names = (layout.USE_CASE_KEYS, layout.USE_CASE_CSV_KEYS)
+    if not all(n in book.names for n in names):
+        return []
+    by_label: dict[str, str] = {}
+    for (_a, label), (_b, key) in zip(*(book.cells(n) for n in names), strict=False):
+        if isinstance(label, str) and isinstance(key, str) and key:
+            by_label.setdefault(label.lower(), key)
+    return [by_label[v.lower()] for v in labels if v.lower() in by_label]

@@ -47,7 +47,7 @@ def build(wb: Workbook, ws: Worksheet, agency: str, f: Formulas, *, clients: int
           "Monthly totals over the clients whose rows compute; a row showing # needs a fix.")
     widths(ws, {"A": 32, "B": 14, "C": 12, "D": 12, "E": 10, "F": 13, "G": 12, "H": 11,
                 "I": 12})
-    listed = summary_list.build(ws, LIST_ROW, clients)
+    listed = summary_list.build(ws, LIST_ROW, clients, f)
     chart_first, chart_last = summary_list.chart(ws, listed, clients)
     totals = _totals(wb, ws, f, chart_last + 2)
     more = _more(wb, ws, f, totals + 2)
@@ -75,18 +75,21 @@ def _sentences(ws: Worksheet, listed: summary_list.Listed) -> None:
 
 
 def _totals(wb: Workbook, ws: Worksheet, f: Formulas, first: int) -> int:
-    """The month's totals, each a named cell; returns the last row."""
+    """The month's totals, each a named cell; returns the last row. In plain formulas over
+    the API cost and status that need no add-in (``Formulas.plain``, ``cost_range``)."""
+    f = f.plain()
+    cost_range, status_range = f.cost_range, f.status_range
     section(ws, f"A{first}", "This month")
     header_row(ws, first + 1, ["Total", "Value"])
     margin = f.margin
     target = layout.TARGET_MARGIN
     below = ("Underwater", "Below target")
-    cost = "+".join(f'SUMIF(ClientStatus,"{s}",ClientApiCost)' for s in below)
-    revenue = "+".join(f'SUMIF(ClientStatus,"{s}",ClientRevenue)' for s in below)
+    cost = "+".join(f'SUMIF({status_range},"{s}",{cost_range})' for s in below)
+    revenue = "+".join(f'SUMIF({status_range},"{s}",ClientRevenue)' for s in below)
     rows = (
-        (layout.CLIENT_COUNT, "Clients", "=COUNT(ClientApiCost)", "xm_whole"),
-        (layout.TOTAL_REVENUE, "Revenue", '=SUMIF(ClientApiCost,">=0",ClientRevenue)', "xm_usd"),
-        (layout.API_COGS, "API COGS", "=SUM(ClientApiCost)", "xm_usd"),
+        (layout.CLIENT_COUNT, "Clients", f"=COUNT({cost_range})", "xm_whole"),
+        (layout.TOTAL_REVENUE, "Revenue", f'=SUMIF({cost_range},">=0",ClientRevenue)', "xm_usd"),
+        (layout.API_COGS, "API COGS", f"=SUM({cost_range})", "xm_usd"),
         (layout.FT_COGS, "Self-hosted COGS",
          f"={f.ft_cost(layout.CLIENT_COUNT, layout.SERVERS)}", "xm_usd"),
         (layout.API_MARGIN, "API gross margin",
@@ -99,12 +102,12 @@ def _totals(wb: Workbook, ws: Worksheet, f: Formulas, first: int) -> int:
         (layout.CROSSOVER_CLIENTS, "Crossover (clients)",
          f'=IF({layout.GPU_NAME}="",{f.crossover(layout.AVERAGE_API_COST)[1:]},'
          f"{crossover_cell('D')})", "xm_whole"),
-        (layout.TOTAL_TOKENS, "Tokens / month", '=SUMIF(ClientApiCost,">=0",ClientTokens)',
+        (layout.TOTAL_TOKENS, "Tokens / month", f'=SUMIF({cost_range},">=0",ClientTokens)',
          "xm_whole"),
-        (layout.UNDERWATER_CLIENTS, "Underwater clients", '=COUNTIF(ClientStatus,"Underwater")',
+        (layout.UNDERWATER_CLIENTS, "Underwater clients", f'=COUNTIF({status_range},"Underwater")',
          "xm_whole"),
         (layout.BELOW_TARGET_CLIENTS, "Below-target clients",
-         '=COUNTIF(ClientStatus,"Below target")', "xm_whole"),
+         f'=COUNTIF({status_range},"Below target")', "xm_whole"),
         # PRICE_FOR_MARGIN over every client below the target: sum(cost) / (1 - target) is
         # what they would pay at the target, less what they pay now.
         (layout.TARGET_RAISE, "Raise to reach target / month",
@@ -122,7 +125,9 @@ def _totals(wb: Workbook, ws: Worksheet, f: Formulas, first: int) -> int:
 
 def _more(wb: Workbook, ws: Worksheet, f: Formulas, first: int) -> int:
     """Capacity, the hosted open-weight option, retraining and the setup payback, each "off"
-    while its option is; returns the last row."""
+    while its option is; returns the last row. Plain formulas, as the totals."""
+    f = f.plain()
+    cost_range = f.cost_range
     section(ws, f"A{first}", "Capacity, the third option and hidden costs")
     header_row(ws, first + 1, ["Option", "Value", ""])
     ws.merge_cells(f"B{first + 1}:C{first + 1}")
@@ -133,7 +138,7 @@ def _more(wb: Workbook, ws: Worksheet, f: Formulas, first: int) -> int:
         (layout.TOTAL_INPUT_TOKENS, "Input tokens / month",
          f"={layout.TOTAL_TOKENS}-{layout.TOTAL_OUTPUT_TOKENS}", "xm_whole"),
         (layout.TOTAL_OUTPUT_TOKENS, "Output tokens / month",
-         '=SUMIF(ClientApiCost,">=0",ClientOutputTokens)', "xm_whole"),
+         f'=SUMIF({cost_range},">=0",ClientOutputTokens)', "xm_whole"),
         (None, "GPU capacity",
          f'=IF({layout.GPU_NAME}="","off: one fixed server",{layout.GPU_NAME}&" at "&'
          f'TEXT({layout.UTILIZATION},"0%")&" planned utilization")', "xm_text"),
@@ -145,7 +150,7 @@ def _more(wb: Workbook, ws: Worksheet, f: Formulas, first: int) -> int:
         (None, "Hosted open-weight model", f'=IF({model}="","off",{model})', "xm_text"),
         (layout.OPEN_WEIGHT_COGS, "Hosted open-weight COGS",
          f'=IF({model}="","off",IF(ISNA(MATCH({model},{layout.PRICE_MODELS},0)),'
-         f'"#open-weight model not on Pricing",SUMIF(ClientApiCost,">=0",ClientOpenWeightCost)))',
+         f'"#open-weight model not on Pricing",SUMIF({cost_range},">=0",ClientOpenWeightCost)))',
          "xm_usd"),
         (layout.OPEN_WEIGHT_MARGIN, "Open-weight gross margin",
          f'=IF({model}="","off",IF(AND(ISNUMBER({layout.OPEN_WEIGHT_COGS}),'
@@ -219,7 +224,8 @@ def to_target(listed: summary_list.Listed) -> str:
 
 
 def self_hosting() -> str:
-    still = 'COUNTIF(ClientFtMargin,"<0")'
+    # Self-hosted margin below 0: its share of the self-hosted COGS over its revenue.
+    still = "SUMPRODUCT(--ISNUMBER(ClientFtCost),--(ClientFtCost>ClientRevenue))"
     return ('=IF(ClientCount=0,"",IF(FtCogs<ApiCogs,"Self-hosted, the same clients would cost "'
             f'&TEXT(FtCogs,{USD})&" a month ("&TEXT(FtMargin,"0.0%")&" margin): moving saves "&'
             f'TEXT(ApiCogs-FtCogs,{USD})&" a month, "&TEXT(12*(ApiCogs-FtCogs),{USD})&'

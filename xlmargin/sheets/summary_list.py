@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlmargin.sheets import charts, layout, page
 from xlmargin.sheets.cells import SUBTITLE, Formula, header_row, put, section
+from xlmargin.sheets.formulas import Formulas
 
 MAX_ROWS = 30
 SPARE_ROWS = 5
@@ -53,8 +54,9 @@ def rows_for(clients: int) -> int:
     return max(1, min(clients + SPARE_ROWS, MAX_ROWS))
 
 
-def build(ws: Worksheet, first: int, clients: int) -> Listed:
-    """The section title at row ``first``, then the header and the list."""
+def build(ws: Worksheet, first: int, clients: int, f: Formulas) -> Listed:
+    """The section title at row ``first``, then the header and the list, over the API cost,
+    status and margin that need no add-in (``f.cost_range`` ...)."""
     section(ws, f"A{first}", "Clients from the lowest API margin up")
     put(ws, f"D{first}", Formula('="Target margin: "&TEXT(TargetMargin,"0%")&'
                                  '". Price for it = API cost / (1 - target)."')).font = SUBTITLE
@@ -62,13 +64,14 @@ def build(ws: Worksheet, first: int, clients: int) -> Listed:
     ws.row_dimensions[first + 1].height = 44
     top = first + 2
     last = top + rows_for(clients) - 1
-    margins, count = layout.CLIENT_RANGE_NAMES["api_margin"], layout.CLIENT_COUNT
+    margins, count = f.margin_range, layout.CLIENT_COUNT
+    ranges = {**layout.CLIENT_RANGE_NAMES, "status": f.status_range, "api_cost": f.cost_range}
     target = layout.TARGET_MARGIN
     for k, row in enumerate(range(top, last + 1), start=1):
         at = f"${POSITION}{row}"
 
         def pick(key: str, at: str = at) -> Formula:
-            return Formula(f'=IF({at}="","",INDEX({layout.CLIENT_RANGE_NAMES[key]},{at}))')
+            return Formula(f'=IF({at}="","",INDEX({ranges[key]},{at}))')
 
         put(ws, f"E{row}", Formula(f'=IF({k}<={count},SMALL({margins},{k}),"")'), "xm_percent")
         first_match = f"MATCH($E{row},{margins},0)"
@@ -88,10 +91,10 @@ def build(ws: Worksheet, first: int, clients: int) -> Listed:
             '"#target margin must be below 100%"))'), "xm_usd")
         put(ws, f"G{row}", Formula(f'=IF(ISNUMBER($F{row}),MAX(0,$F{row}-$C{row}),"")'),
             "xm_usd")
-        put(ws, f"H{row}", pick("ft_margin"), "xm_percent")
-        put(ws, f"I{row}", Formula(
-            f'=IF({at}="","",$D{row}-INDEX({layout.CLIENT_RANGE_NAMES["ft_cost"]},{at}))'),
-            "xm_usd")
+        # The self-hosted share's margin (the Clients sheet's, without MARGIN()).
+        share = f'INDEX({layout.CLIENT_RANGE_NAMES["ft_cost"]},{at})'
+        put(ws, f"H{row}", Formula(f'=IF({at}="","",($C{row}-{share})/$C{row})'), "xm_percent")
+        put(ws, f"I{row}", Formula(f'=IF({at}="","",$D{row}-{share})'), "xm_usd")
         for letter, status, _color in STATUS_COLUMNS:
             put(ws, f"{letter}{row}", Formula(f'=IF($B{row}="{status}",$E{row},NA())'),
                 "xm_percent")
