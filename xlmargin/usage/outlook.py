@@ -148,7 +148,9 @@ def projection(found: Trend, plan: Plan | None, target_margin: float
             f"underwater in {below_zero} " if below_zero else
             f"not underwater within {HORIZON} months ") + start
     elif below_target is None:
-        result["note"] = f"not below target within {HORIZON} months, {start}"
+        result["note"] = (f"not below target at a flat cost, {start}"
+                          if found.monthly_growth is None
+                          else f"not below target within {HORIZON} months, {start}")
     else:
         result["note"] = (f"below target in {below_target}, " + (
             f"underwater in {below_zero}" if below_zero else
