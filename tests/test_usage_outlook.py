@@ -64,7 +64,12 @@ def test_projection_months() -> None:
     assert projection(found, None, 0.6) is None
     flat = projection(trend([base]), Plan(revenue_usd=500.0), 0.6)
     assert flat is not None and flat["below_target"] is None and flat["below_zero"] is None
-    assert "not below target within 24 months" in str(flat["note"])
+    assert str(flat["note"]).startswith("not below target at a flat cost, from 2026-10's $121.00")
+    # growing 1% a month, but not enough: 102.01 * 1.01^24 = 129.5 < 200
+    slow = projection(trend([month("2026-08", 100.0), month("2026-09", 101.0),
+                             month("2026-10", 102.01)]), Plan(revenue_usd=500.0), 0.6)
+    assert slow is not None and slow["below_target"] is None
+    assert str(slow["note"]).startswith("not below target within 24 months")
     # already below: 121 > 250 * 0.4 = 100
     under = projection(found, Plan(revenue_usd=250.0), 0.6)
     assert under is not None and under["below_target"] == "2026-10"

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xlmargin.errors import XlmarginError
+from xlmargin.usage import litellm
 from xlmargin.usage.aggregate import Actuals, import_usage
 from xlmargin.usage.csvfile import Table
 
@@ -121,10 +122,13 @@ def check(tmp_path: Path, name: str, data: bytes, repeats_only: bool,
         raise
     COUNTS["answers"] += 1
     for totals in actuals.clients.values():  # the months add up to each client's totals
-        for part in ("requests", "input_tokens", "cached_input_tokens", "output_tokens",
-                     "cost_usd"):
-            assert sum((getattr(m, part) for m in totals.by_month.values()),
-                       type(getattr(totals, part))()) == getattr(totals, part), part
+        for part in ("requests", "input_tokens", "cached_input_tokens", "output_tokens"):
+            assert sum(getattr(m, part) for m in totals.by_month.values()) \
+                == getattr(totals, part), part
+        # amounts shared among months (a bucket over years, from a damaged time) add up within
+        # Decimal's 28 significant digits
+        months_cost = sum((m.cost_usd for m in totals.by_month.values()), Decimal(0))
+        assert abs(months_cost - totals.cost_usd) <= abs(totals.cost_usd) * Decimal("1e-24")
         covered = {m.month for m in actuals.covered_months}
         assert set(totals.by_month) <= covered
     found, truth = grand(actuals), TRUTH[name]
@@ -137,7 +141,10 @@ def check(tmp_path: Path, name: str, data: bytes, repeats_only: bool,
         assert found == truth
     counts = actuals.files[str(path)]
     if name in CSV and counts.same_as is None:
-        table = Table.of_file(path)
+        # read as the importer reads it: a LiteLLM dump lets line breaks into the cells of
+        # columns it does not read (with a damaged header, the columns it finds)
+        table = Table.of_file(path, single_line=litellm.CSV_COLUMNS) \
+            if counts.format == litellm.CSV else Table.of_file(path)
         items = list(table)
         assert len(items) >= 0
         lines = table.counts

@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
 
         sources = [shown(f) if is_url(f) else f for f in args.files]  # no password written
         _write_workbook(workbook, data, sources, sys.stderr if args.json else sys.stdout)
+    for problem in known.problems:
+        print(f"warning: {problem}", file=sys.stderr)
     # Nothing read: exit 0 when the files hold no rows, 2 when every row was malformed.
     code = EXIT_BAD_INPUT if actuals.start is None and actuals.malformed else 0
     if code:

@@ -13,17 +13,25 @@ def context(roster: str | None, workbook: Path | None, settings: str | None) -> 
     """Revenue and settings from the workbook's Clients and Assumptions sheets, revenue and
     ``monthly_ai_budget`` from the roster (which wins for a client both name), the margin
     target and self-hosted cost from ``settings`` when given."""
+    from xlmargin.errors import InputError
     from xlmargin.models import AgencySettings
 
     plans: dict[str, Plan] = {}
     found = AgencySettings()
+    problems: list[str] = []
     if workbook is not None:
         from xlmargin.sheets.read import read_workbook
 
-        inputs = read_workbook(workbook)
-        found = inputs.settings
-        for client in inputs.clients:
-            plans[client.client.strip().casefold()] = Plan(client.monthly_revenue)
+        try:
+            inputs = read_workbook(workbook)
+        except InputError as error:
+            # The Actuals sheet's writer says what is wrong with the workbook, in its own
+            # words, before anything is written; this only says the revenue is missing.
+            problems.append(f"{workbook}: no revenue read for the projections: {error.problem}")
+        else:
+            found = inputs.settings
+            for client in inputs.clients:
+                plans[client.client.strip().casefold()] = Plan(client.monthly_revenue)
     if roster is not None:
         from xlmargin.catalog import Catalog
         from xlmargin.roster import read_roster
@@ -37,7 +45,7 @@ def context(roster: str | None, workbook: Path | None, settings: str | None) -> 
         found = read_settings(settings)
     infra = found.infra
     return Context(plans, found.target_margin, infra.base_monthly_usd, infra.per_client_usd,
-                   infra.buffer, found.hidden_costs.retraining_usd_per_client)
+                   infra.buffer, found.hidden_costs.retraining_usd_per_client, problems)
 
 
 def print_months(data: dict[str, Any], planned: bool) -> None:

@@ -5,8 +5,9 @@ Rule for a record that spans a month boundary (a weekly bucket, a plain CSV row 
 to 15 September): its numbers are split in proportion to the seconds it covers in each month.
 Counts stay whole: month i gets floor(n * s_1..i / S) - floor(n * s_1..i-1 / S), so the parts add
 up to n exactly; an amount is split the same way in Decimal, the last month taking what is
-left, so the parts add up to the amount exactly. Requests and day buckets (aligned to UTC
-midnight) never span a boundary, so almost every record falls in one month whole.
+left, so the parts add up to the amount within Decimal's 28 significant digits. Requests and
+day buckets (aligned to UTC midnight) never span a boundary, so almost every record falls in one
+month whole.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ def split_count(n: int, weights: tuple[int, ...]) -> list[int]:
 
 
 def split_amount(amount: Decimal, weights: tuple[int, ...]) -> list[Decimal]:
-    """``amount`` shared in proportion to ``weights``; the parts add up to it exactly."""
+    """``amount`` shared in proportion to ``weights``; the parts add up to it (within Decimal's
+    28 significant digits: a third of a cent does not end)."""
     total = sum(weights)
     parts = [amount * weight / total for weight in weights[:-1]]
     parts.append(amount - sum(parts, Decimal(0)))

@@ -49,6 +49,8 @@ class Context:
     per_client_usd: float = calc.PER_CLIENT_USD
     buffer: float = calc.BUFFER
     retraining_usd: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    """Why a source of revenue given could not be read (the import still runs)."""
 
     def plan(self, client: str) -> Plan | None:
         return self.plans.get(client.strip().casefold())
@@ -146,7 +148,9 @@ def projection(found: Trend, plan: Plan | None, target_margin: float
             f"underwater in {below_zero} " if below_zero else
             f"not underwater within {HORIZON} months ") + start
     elif below_target is None:
-        result["note"] = f"not below target within {HORIZON} months, {start}"
+        result["note"] = (f"not below target at a flat cost, {start}"
+                          if found.monthly_growth is None
+                          else f"not below target within {HORIZON} months, {start}")
     else:
         result["note"] = (f"below target in {below_target}, " + (
             f"underwater in {below_zero}" if below_zero else
