@@ -15,7 +15,7 @@ from xlmargin import __version__
 from xlmargin.errors import XlmarginError
 
 COMMANDS = ("cost", "crossover", "prices", "new", "report", "import-usage", "sensitivity",
-            "plan")
+            "plan", "pull")
 
 EXIT_BAD_INPUT = 2
 
