@@ -25,6 +25,10 @@ MAX_WAIT_SECONDS = 120.0
 _KEYLIKE = re.compile(r"sk-[A-Za-z0-9_\-*.]+")
 
 
+def pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 class PullError(XlmarginError):
     """A pull failed; the message is one line and never holds the key."""
 
@@ -53,7 +57,8 @@ class Api:
     """Attempts after the first, for the failures worth another try."""
     backoff_seconds: float = 1.0
     """The first wait; doubled at each retry (at most ``MAX_WAIT_SECONDS``)."""
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None
+    """How to wait between attempts (default: ``pause``, looked up at each wait)."""
     notify: Callable[[str], None] = field(default=lambda _line: None)
     """Told of each retry (one line)."""
 
@@ -116,7 +121,7 @@ class Session:
                 wait = min(api.backoff_seconds * 2 ** (attempt - 1), MAX_WAIT_SECONDS)
             api.notify(f"{api.provider} {what}: {reason}; retrying in {wait:g} s "
                        f"(attempt {attempt + 1} of {attempts})")
-            api.sleep(wait)
+            (api.sleep or pause)(wait)
         raise AssertionError("unreachable")
 
     def _json(self, body: bytes, what: str) -> Any:
