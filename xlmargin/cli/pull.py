@@ -37,7 +37,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                                       parser_class=type(parser))
     for name, (title, env, what) in PROVIDERS.items():
         sub = providers.add_parser(
-            name, help=f"pull from the {title} admin API",
+            # No abbreviations: `--key sk-...` must be refused, not taken for --key-file.
+            name, help=f"pull from the {title} admin API", allow_abbrev=False,
             description=f"Pull {what}. The admin key is read from {env}, or from --key-file; "
                         "never from the command line, and never printed.",
             epilog=example(f"{env}=... xlmargin pull {name} --since 2026-08-01 --until "
