@@ -166,3 +166,27 @@ def test_the_window_the_api_refuses_is_one_line(
     assert capsys.readouterr().err == (
         "xlmargin pull: error: OpenAI refused /v1/organization/usage/completions 2026-08-01 "
         "to 2026-09-01 page 1 (HTTP 400: start_time is too far in the past)\n")
+
+
+def test_the_readme_pull_examples_run(openai_api: FakeAdminApi, anthropic_api: FakeAdminApi,
+                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's pull commands, as written, against the stand-in APIs (--base-url)."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"^    xlmargin (pull [^#\n]*?)\s*(?:#.*)?$", readme, flags=re.M)
+    examples = [shlex.split(line) for line in found]
+    assert [argv[1] for argv in examples] == ["openai", "anthropic"]
+    openai_api.per_page = anthropic_api.per_page = 31  # a page a month: quicker
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "templates").symlink_to(Path(__file__).parents[1] / "templates")
+    for argv in examples:
+        url = openai_api.url if argv[1] == "openai" else anthropic_api.url
+        assert main([*argv, "--base-url", url]) == 0, argv
+    assert (tmp_path / "usage" / "openai" / "openai-completions_2026-10-01_2026-11-01.json"
+            ).is_file()
+    # The sample map knows no Anthropic key: all of it is unattributed, none lost.
+    assert "record(s) unattributed: no mapped identifier" in capsys.readouterr().out
+    assert openai_api.problems == anthropic_api.problems == []

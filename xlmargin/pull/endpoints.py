@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from xlmargin.pull.http import Api
+if TYPE_CHECKING:  # the parser lists the endpoints; the HTTP side waits for a pull
+    from xlmargin.pull.http import Api
 
 OPENAI_URL = "https://api.openai.com"
 ANTHROPIC_URL = "https://api.anthropic.com"
@@ -85,6 +87,8 @@ ENDPOINTS = {"openai": OPENAI, "anthropic": ANTHROPIC}
 
 
 def openai_api(key: str, key_source: str, base_url: str | None) -> Api:
+    from xlmargin.pull.http import Api
+
     return Api("OpenAI", (base_url or OPENAI_URL).rstrip("/"),
                {"Authorization": f"Bearer {key}", "Accept": "application/json",
                 "User-Agent": _agent()},
@@ -95,6 +99,8 @@ def openai_api(key: str, key_source: str, base_url: str | None) -> Api:
 
 
 def anthropic_api(key: str, key_source: str, base_url: str | None) -> Api:
+    from xlmargin.pull.http import Api
+
     return Api("Anthropic", (base_url or ANTHROPIC_URL).rstrip("/"),
                {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION,
                 "Accept": "application/json", "User-Agent": _agent()},

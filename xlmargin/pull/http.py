@@ -7,7 +7,6 @@ looks like one, never from an exception's text as it comes."""
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import time
@@ -175,6 +174,8 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
