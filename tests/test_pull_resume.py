@@ -178,3 +178,16 @@ def test_a_file_the_pull_did_not_write_is_not_replaced(
     assert mine.read_text(encoding="utf-8") == "{}"
     assert pull(openai_api, out, *AUGUST_ARGS, *ONLY, "--force") == 0
     assert json.loads(mine.read_text(encoding="utf-8").splitlines()[0])["object"] == "page"
+
+
+def test_one_pull_at_a_time_in_a_folder(openai_api: FakeAdminApi, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from xlmargin.sheets.lock import locked
+
+    out = tmp_path / "p"
+    (out / ".xlmargin-pull").mkdir(parents=True)
+    with locked(out / ".xlmargin-pull" / "pull"):  # another pull is in this folder
+        assert pull(openai_api, out, *AUGUST_ARGS, *ONLY) == 2
+    assert f"{out}: another xlmargin is writing it" in capsys.readouterr().err
+    assert openai_api.requests == []
+    assert pull(openai_api, out, *AUGUST_ARGS, *ONLY) == 0

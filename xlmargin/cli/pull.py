@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from xlmargin.pull.http import Session
     from xlmargin.pull.run import pull, read_key, window_of
     from xlmargin.pull.store import Store
+    from xlmargin.sheets.lock import locked
 
     title, env, _ = PROVIDERS[args.provider]
     now = datetime.now(UTC)
@@ -106,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
                  if args.endpoint is None or e.name in args.endpoint]
     store = Store(Path(args.output), force=args.force)
     tty = sys.stderr.isatty()
-    with Session(api) as session:
+    store.state.mkdir(parents=True, exist_ok=True)
+    # One pull at a time in a folder: two would save pages of one window over each other.
+    with locked(store.state / "pull", where=args.output, wait=1.0), Session(api) as session:
         result = pull(session, endpoints, window, store, now=now, refresh=args.refresh,
                       progress=_to_stderr if tty else lambda _line: None)
     summary = sys.stderr if args.import_ else sys.stdout

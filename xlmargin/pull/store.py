@@ -27,7 +27,7 @@ from typing import Any
 
 from xlmargin.errors import InputError
 from xlmargin.pull.endpoints import Endpoint
-from xlmargin.sheets.tempfiles import flush_folder, flush_to_disk, new_temp
+from xlmargin.sheets.tempfiles import flush_folder, flush_to_disk, new_temp, sweep
 
 STATE = ".xlmargin-pull"
 COSTS = "costs"
@@ -96,6 +96,7 @@ def parse_name(name: str) -> tuple[str, Window] | None:
 def write_atomic(path: Path, data: bytes) -> None:
     """``data`` under ``path``, complete or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    sweep(path)  # what a pull killed mid-write left (a pull holds the folder's lock)
     temp = new_temp(path)
     try:
         temp.write_bytes(data)
