@@ -26,7 +26,7 @@ def test_core_imports_neither_xlwings_nor_openpyxl() -> None:
 
 def test_cli_start_imports_nothing_heavy() -> None:
     loaded = imported_after("from xlmargin.cli import build_parser\nbuild_parser()")
-    assert not loaded & {"pydantic", "genai_prices", "openpyxl", "numpy", "xlwings"}
+    assert not loaded & {"pydantic", "genai_prices", "openpyxl", "numpy", "xlwings", "httpx2"}
 
 
 def test_excel_function_server_import_is_light() -> None:

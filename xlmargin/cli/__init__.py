@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import re
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,7 @@ from xlmargin import __version__
 from xlmargin.errors import XlmarginError
 
 COMMANDS = ("cost", "crossover", "prices", "new", "report", "import-usage", "sensitivity",
-            "plan", "chargeback")
+            "plan", "chargeback", "pull")
 
 EXIT_BAD_INPUT = 2
 
@@ -24,6 +25,8 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
+        # argparse repeats what it could not parse: an API key typed there is not shown.
+        message = re.sub(r"sk-\S+", "sk-…", message)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 

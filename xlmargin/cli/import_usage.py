@@ -30,9 +30,20 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                        "out/acme-ai.xlsx"),
         formatter_class=FORMATTER)
     parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="usage or cost export files, or LiteLLM's database as "
+                        help="usage or cost export files, folders of them (the files in a "
+                             "folder that are exports xlmargin knows), or LiteLLM's database as "
                              "postgresql://USER@HOST:PORT/DB (password from PGPASSWORD or "
                              "~/.pgpass; needs pip install 'xlmargin[postgres]')")
+    add_import_options(parser)
+    parser.add_argument("--format", choices=FORMAT_NAMES, metavar="NAME",
+                        help="force a format: " + ", ".join(FORMAT_NAMES))
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def add_import_options(parser: argparse.ArgumentParser) -> None:
+    """How usage is attributed, and the workbook it goes to (``pull --import`` takes them
+    too)."""
     parser.add_argument("--clients", metavar="MAP.CSV",
                         help="identifier,client rows (project id, API key id or alias, "
                              "workspace, user or tag -> client); unmapped usage is reported "
@@ -40,8 +51,6 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--by", default="api_key",
                         choices=("project", "api_key", "workspace", "user", "tag"),
                         help="which identifier names the client (default: %(default)s)")
-    parser.add_argument("--format", choices=FORMAT_NAMES, metavar="NAME",
-                        help="force a format: " + ", ".join(FORMAT_NAMES))
     parser.add_argument("--workbook", metavar="PATH",
                         help="write an Actuals sheet (actual vs forecast monthly API cost per "
                              "client, flagged when more than 15%% over) into this workbook made "
@@ -57,8 +66,6 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--settings", metavar="AGENCY.TOML",
                         help="agency settings for the projections: the target margin and the "
                              "self-hosted cost (default: --workbook's, else the article's)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -43,10 +43,27 @@ def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
     mapping = load_map(clients_file, notify=state.notes.append) if clients_file else None
     attribute = attributor(by, mapping)
     databases = [str(f) for f in files if litellm_postgres.is_url(f)]
-    paths = [Path(f) for f in files if not litellm_postgres.is_url(f)]
+    paths, listed = expand([f for f in files if not litellm_postgres.is_url(f)], state.notes)
+    if not paths and not databases:
+        raise InputError(", ".join(map(str, files)), "no file to read: " + "; ".join(state.notes))
     repeats = _repeats(paths)
-    sources = [(str(p), p, *detect.read(p, forced)) for i, p in enumerate(paths)
-               if i not in repeats]
+    sources: list[tuple[str, Path, str, Iterable[detect.Item]]] = []
+    passed_over: dict[Path, list[str]] = {}
+    for i, p in enumerate(paths):
+        if i in repeats:
+            continue
+        try:
+            sources.append((str(p), p, *detect.read(p, forced)))
+        except detect.UnknownFormatError:
+            if p not in listed:
+                raise
+            passed_over.setdefault(p.parent, []).append(p.name)
+    for folder, names in passed_over.items():
+        state.notes.append(f"{folder}: not read, not usage exports xlmargin knows (give one "
+                           f"by itself to see why): {', '.join(names)}")
+    if not sources and listed:
+        raise InputError(", ".join(str(f) for f in files), "no usage export xlmargin knows in "
+                         "the folder(s)")
     result = Actuals(None, None, {}, {}, [], {file: name for file, _p, name, _ in sources})
     state.attribute, state.pricer, state.result = attribute, pricer or Pricer(), result
     ledger = Ledger()
@@ -87,6 +104,29 @@ def import_usage(files: Sequence[str | Path], *, by: str = "api_key",
     result.drift = state.drift.rows()
     _finish(result, state, ledger)
     return result
+
+
+def expand(files: Sequence[str | Path], notes: list[str]) -> tuple[list[Path], set[Path]]:
+    """(the files to read, those of them found in a folder): each folder given becomes its
+    files, sorted by name, hidden ones left out. A folder's subfolders are not read (said in
+    ``notes``): a pull keeps billed costs in one, apart from the token usage."""
+    paths: list[Path] = []
+    listed: set[Path] = set()
+    for entry in map(Path, files):
+        if not entry.is_dir():
+            paths.append(entry)
+            continue
+        inside = sorted(p for p in entry.iterdir() if not p.name.startswith("."))
+        found = [p for p in inside if p.is_file()]
+        paths.extend(found)
+        listed.update(found)
+        folders = [p.name for p in inside if p.is_dir()]
+        if folders:
+            notes.append(f"{entry}: its subfolder(s) {', '.join(folders)} not read (give "
+                         "them by name to read them)")
+        if not found and not folders:
+            raise InputError(str(entry), "an empty folder: no usage export to read")
+    return paths, listed
 
 
 def _repeats(paths: list[Path]) -> dict[int, int]:

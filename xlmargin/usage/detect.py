@@ -59,9 +59,13 @@ def known_formats() -> str:
     return "; ".join(f"{name} ({text})" for name, text in FORMATS.items())
 
 
+class UnknownFormatError(InputError):
+    """A file that is no export xlmargin knows (a folder's other files are passed over)."""
+
+
 def _unknown(path: Path, why: str) -> InputError:
-    return InputError(str(path), f"not a usage export xlmargin knows ({why}). Known formats: "
-                                 f"{known_formats()}")
+    return UnknownFormatError(str(path), f"not a usage export xlmargin knows ({why}). Known "
+                                    f"formats: {known_formats()}")
 
 
 def _json_format(data: Any) -> str | None:
@@ -69,7 +73,8 @@ def _json_format(data: Any) -> str | None:
         return litellm.JSON
     bucket, result = first_bucket(data), first_result(data)
     if bucket is None:
-        return None
+        # Pages without a bucket (a window with no days left): no usage, in any reader.
+        return openai_api.USAGE if _empty_pages(data) else None
     if "start_time" in bucket:
         if result is not None and ("amount" in result
                                    or str(result.get("object", "")).endswith("costs.result")):
@@ -80,6 +85,11 @@ def _json_format(data: Any) -> str | None:
             return anthropic_api.COST
         return anthropic_api.USAGE
     return None
+
+
+def _empty_pages(data: Any) -> bool:
+    pages = data if isinstance(data, list) and data else [data]
+    return all(isinstance(p, dict) and p.get("data") == [] and "has_more" in p for p in pages)
 
 
 def _csv_format(columns: set[str]) -> str | None:
