@@ -34,6 +34,7 @@ from xlmargin.models import AgencySettings
 from xlmargin.portfolio import ClientResult, Portfolio, PricedClient
 from xlmargin.sheets import layout
 from xlmargin.sheets.cached_math import CellError, Dialect
+from xlmargin.sheets.cells import clean_text
 
 ATTRIBUTE = "_xlmargin_cached"
 MISSING = object()
@@ -177,7 +178,9 @@ def _write_with_result(xf: Any, cell: Any, styled: Any, result: Any) -> None:
     elif isinstance(result, float) and math.isfinite(result):
         text = repr(result)  # every digit: the value reads back exactly
     else:
-        attributes["t"], text = "str", str(result)
+        # As the cell's own text would be (cells.write_text): a client's name may hold
+        # characters XML cannot, and the result shows what the formula does with the cleaned one.
+        attributes["t"], text = "str", clean_text(str(result))
     formula = cell._value[1:]
     if LXML:  # openpyxl writes with lxml's incremental writer where lxml is installed
         with xf.element("c", attributes):
