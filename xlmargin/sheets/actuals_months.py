@@ -11,6 +11,7 @@ than fit continue in a second block of columns below the first.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -212,8 +213,16 @@ def _budget(ws: Worksheet, r: int, budget: Mapping[str, Any] | None) -> None:
 def _trend_highlights(ws: Worksheet, first: int, last: int) -> None:
     wrap = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
     for r in range(first, last + 1):
+        lines = 1
         for letter in "BFG":
-            ws[f"{letter}{r}"].alignment = wrap
+            cell = ws[f"{letter}{r}"]
+            cell.alignment = wrap
+            if isinstance(cell.value, str):
+                # A character of Calibri 10 is about 0.95 of a width unit; the indent takes 2.
+                room = max(1.0, (ws.column_dimensions[letter].width or 10) - 2) * 1.05
+                lines = max(lines, math.ceil(len(cell.value) / room))
+        if lines > 1:  # neither Excel nor LibreOffice grows a row for wrapped text
+            ws.row_dimensions[r].height = 13.0 * lines + 2
     ws.conditional_formatting.add(f"B{first}:B{last}", CellIsRule(
         operator="greaterThan", formula=["0"], font=Font(color="9B1C1C", bold=True)))
     ws.conditional_formatting.add(f"F{first}:G{last}", FormulaRule(
