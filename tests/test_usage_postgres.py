@@ -30,12 +30,6 @@ from xlmargin.usage.aggregate import import_usage
 from xlmargin.usage.clients import BY
 
 
-@pytest.fixture
-def password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PGPASSWORD", PASSWORD)
-    monkeypatch.delenv("PGPASSFILE", raising=False)
-
-
 @pytest.fixture(scope="module")
 def fixture_db(postgres: Server) -> str:  # noqa: F811
     return fixture_database(postgres, "fixture")
